@@ -1,0 +1,138 @@
+"""One way to open a server connection, shared by every module.
+
+Why a helper: every module needs the same options (host/port/socket, option
+file, TLS, timeout) and the same promise that a failure becomes one sentence
+naming the server and what to do, instead of a PyMySQL traceback.
+"""
+import os
+
+try:
+    import pymysql
+    import pymysql.cursors
+    HAS_PYMYSQL = True
+    PYMYSQL_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - exercised only without PyMySQL
+    HAS_PYMYSQL = False
+    PYMYSQL_IMPORT_ERROR = exc
+
+
+def connection_argument_spec():
+    """Argument spec of the connection options (see the ``connection`` doc fragment)."""
+    return dict(
+        login_host=dict(type="str"),
+        login_port=dict(type="int"),
+        login_user=dict(type="str"),
+        login_password=dict(type="str", no_log=True),
+        login_unix_socket=dict(type="path"),
+        config_file=dict(type="path", default="~/.my.cnf"),
+        ssl_ca=dict(type="path"),
+        ssl_cert=dict(type="path"),
+        ssl_key=dict(type="path"),
+        ssl_verify_server_cert=dict(type="bool", default=False),
+        connect_timeout=dict(type="int", default=10),
+    )
+
+
+class ConnectionFailure(Exception):
+    """A connection could not be made; ``str()`` is the sentence to show."""
+
+
+def describe_target(params):
+    """How a person names the server: ``127.0.0.1:3310`` or ``socket /run/x.sock``."""
+    if params.get("login_unix_socket"):
+        return "socket %s" % params["login_unix_socket"]
+    host = params.get("login_host") or "localhost"
+    port = params.get("login_port") or 3306
+    return "%s:%s" % (host, port)
+
+
+def _connect_kwargs(params):
+    kwargs = dict(
+        connect_timeout=params.get("connect_timeout") or 10,
+        autocommit=True,
+        charset="utf8mb4",
+        cursorclass=pymysql.cursors.DictCursor,
+    )
+    config_file = params.get("config_file")
+    if config_file and os.path.exists(os.path.expanduser(config_file)):
+        kwargs["read_default_file"] = os.path.expanduser(config_file)
+    if params.get("login_unix_socket"):
+        kwargs["unix_socket"] = params["login_unix_socket"]
+    else:
+        if params.get("login_host"):
+            kwargs["host"] = params["login_host"]
+        if params.get("login_port"):
+            kwargs["port"] = params["login_port"]
+    if params.get("login_user"):
+        kwargs["user"] = params["login_user"]
+    if params.get("login_password") is not None:
+        kwargs["password"] = params["login_password"]
+    ssl = {}
+    for key in ("ca", "cert", "key"):
+        if params.get("ssl_" + key):
+            ssl[key] = params["ssl_" + key]
+    if ssl:
+        ssl["check_hostname"] = bool(params.get("ssl_verify_server_cert"))
+        if not ssl.get("ca"):
+            ssl["verify_mode"] = False
+        kwargs["ssl"] = ssl
+    return kwargs
+
+
+def explain_connect_error(exc, params):
+    """Turn a PyMySQL/OS error into one sentence naming the server and a next step."""
+    target = describe_target(params)
+    user = params.get("login_user") or "the option file's user"
+    args = getattr(exc, "args", ())
+    code = args[0] if args and isinstance(args[0], int) else None
+    text = str(args[1] if len(args) > 1 else exc)
+    lowered = text.lower()
+    prefix = "Cannot connect to the server at %s as %s" % (target, user)
+    if code == 1045:
+        return prefix + ": access denied, so the user name or password is wrong (check login_user/login_password or the vault)."
+    if code == 1130 or code == 1044:
+        return prefix + ": the server refuses this account from this client (%s); check the account's host part and grants." % text
+    if code == 1049:
+        return prefix + ": the database does not exist (%s)." % text
+    if params.get("login_unix_socket") and ("no such file" in lowered or "errno 2]" in lowered):
+        return prefix + ": the socket file does not exist, so the server is not running or the path is wrong."
+    if "connection refused" in lowered:
+        return prefix + ": nothing is listening there (connection refused); is the server running and is the port right?"
+    if "timed out" in lowered or "timeout" in lowered:
+        return prefix + ": no answer within %s seconds (host down, firewall or wrong address)." % params.get("connect_timeout")
+    if "name or service not known" in lowered or "nodename nor servname" in lowered:
+        return prefix + ": the host name does not resolve."
+    if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
+        return prefix + ": the TLS handshake failed (%s); check ssl_ca/ssl_cert/ssl_key." % text
+    return prefix + ": %s." % text.rstrip(".")
+
+
+def connect(params):
+    """Open an autocommit DictCursor connection or raise ConnectionFailure."""
+    if not HAS_PYMYSQL:
+        raise ConnectionFailure("PyMySQL is not installed on the host running the module (pip install PyMySQL).")
+    try:
+        return pymysql.connect(**_connect_kwargs(params))
+    except Exception as exc:  # PyMySQL raises several unrelated types here
+        raise ConnectionFailure(explain_connect_error(exc, params))
+
+
+def read_variables(cursor, names):
+    """Read global variables in one statement of their own.
+
+    ``SHOW GLOBAL VARIABLES`` keeps variables away from table reads, which
+    MariaDB 10.11 gets wrong (``SELECT @@read_only, COUNT(*) FROM t``).
+    Missing variables are absent from the result, not None.
+    """
+    names = list(names)
+    if not names:
+        return {}
+    placeholders = ", ".join(["%s"] * len(names))
+    cursor.execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN (%s)" % placeholders, names)
+    return dict((row["Variable_name"], row["Value"]) for row in cursor.fetchall())
+
+
+def query_all(cursor, sql, params=None):
+    """Run a read statement and return its rows as dicts."""
+    cursor.execute(sql, params)
+    return list(cursor.fetchall())

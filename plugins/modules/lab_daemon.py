@@ -1,0 +1,191 @@
+#!/usr/bin/python
+"""Start or stop one long-running lab process (mariadbd, the stand-in app).
+
+The lab runs without systemd: each process is started detached in its own
+session, tracked by a pid file and health-checked before the task returns.
+It is deliberately not restarted when it dies, so that a test which kills a
+server sees what a dead host looks like.
+"""
+
+DOCUMENTATION = r"""
+module: lab_daemon
+version_added: 0.1.0
+short_description: Start or stop a detached lab process tracked by a pid file
+description:
+  - Lab-only helper of the C(drkit.mysql.lab) role; real hosts use systemd units.
+  - C(started) spawns O(argv) in a new session with output appended to O(logfile), writes O(pidfile) and
+    waits until O(wait_port) accepts TCP connections (or the process has stayed up for a second).
+  - C(stopped) sends SIGTERM, waits, then SIGKILL.
+options:
+  name:
+    description: Name used in messages.
+    type: str
+    required: true
+  argv:
+    description: Command and arguments of the process. Needed for O(state=started).
+    type: list
+    elements: str
+  pidfile:
+    description: Where the pid of the running process is kept.
+    type: path
+    required: true
+  logfile:
+    description: File that receives the process's stdout and stderr.
+    type: path
+  error_log:
+    description: Extra log quoted when the process fails to start (mariadbd's log_error).
+    type: path
+  wait_port:
+    description: TCP port on 127.0.0.1 that must accept connections before the task returns.
+    type: int
+  timeout:
+    description: Seconds to wait for readiness or for a stop.
+    type: int
+    default: 60
+  state:
+    description: Whether the process should run.
+    type: str
+    choices: [started, stopped]
+    default: started
+author: drkit.mysql maintainers
+"""
+
+EXAMPLES = r"""
+- name: Start the primary's mariadbd
+  drkit.mysql.lab_daemon:
+    name: db-primary
+    argv: [/usr/sbin/mariadbd, --defaults-file=/var/tmp/drkit-lab/db-primary/my.cnf]
+    pidfile: /var/tmp/drkit-lab/db-primary/run/lab_daemon.pid
+    logfile: /var/tmp/drkit-lab/db-primary/log/stdout.log
+    wait_port: 3310
+"""
+
+RETURN = r"""
+pid:
+  description: Pid of the running process, or null when stopped.
+  returned: always
+  type: int
+"""
+
+import os
+import signal
+import socket
+import subprocess
+import time
+
+from ansible.module_utils.basic import AnsibleModule
+
+
+def read_pid(pidfile, argv0=None):
+    """Pid from the file when that process is alive and is the expected program."""
+    try:
+        with open(pidfile) as handle:
+            pid = int(handle.read().strip())
+    except (OSError, ValueError):
+        return None
+    try:
+        with open("/proc/%d/cmdline" % pid, "rb") as handle:
+            cmdline = handle.read().split(b"\0")
+        with open("/proc/%d/stat" % pid) as handle:
+            if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
+                return None
+    except OSError:
+        return None
+    if argv0 and os.path.basename(argv0).encode() not in b" ".join(cmdline):
+        return None
+    return pid
+
+
+def port_open(port):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+            return True
+    except OSError:
+        return False
+
+
+def tail(path, lines=15):
+    try:
+        with open(path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 4000))
+            return "\n".join(handle.read().decode("utf-8", "replace").splitlines()[-lines:])
+    except OSError:
+        return ""
+
+
+def start(module, params):
+    with open(params["logfile"], "ab") as log:
+        proc = subprocess.Popen(
+            params["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            start_new_session=True, close_fds=True, cwd=os.path.dirname(params["pidfile"]),
+        )
+    with open(params["pidfile"], "w") as handle:
+        handle.write("%d\n" % proc.pid)
+    deadline = time.time() + params["timeout"]
+    settle = time.time() + 1.0
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            detail = tail(params["error_log"]) if params.get("error_log") else ""
+            detail = detail or tail(params["logfile"])
+            module.fail_json(msg="%s exited with code %s right after start; last log lines:\n%s"
+                             % (params["name"], proc.returncode, detail))
+        if params.get("wait_port"):
+            if port_open(params["wait_port"]):
+                return proc.pid
+        elif time.time() >= settle:
+            return proc.pid
+        time.sleep(0.1)
+    module.fail_json(msg="%s did not become ready within %s s (port %s); see %s"
+                     % (params["name"], params["timeout"], params.get("wait_port"), params.get("error_log") or params["logfile"]))
+
+
+def stop(module, pid, params):
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.time() + params["timeout"]
+    while time.time() < deadline:
+        if read_pid(params["pidfile"]) is None:
+            break
+        time.sleep(0.1)
+    else:
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.2)
+    try:
+        os.unlink(params["pidfile"])
+    except OSError:
+        pass
+
+
+def main():
+    module = AnsibleModule(
+        argument_spec=dict(
+            name=dict(type="str", required=True),
+            argv=dict(type="list", elements="str"),
+            pidfile=dict(type="path", required=True),
+            logfile=dict(type="path"),
+            error_log=dict(type="path"),
+            wait_port=dict(type="int"),
+            timeout=dict(type="int", default=60),
+            state=dict(type="str", choices=["started", "stopped"], default="started"),
+        ),
+        required_if=[("state", "started", ("argv", "logfile"))],
+        supports_check_mode=True,
+    )
+    params = module.params
+    argv0 = params["argv"][0] if params.get("argv") else None
+    pid = read_pid(params["pidfile"], argv0)
+    if params["state"] == "started":
+        if pid is not None:
+            module.exit_json(changed=False, pid=pid)
+        if module.check_mode:
+            module.exit_json(changed=True, pid=None, msg="would start %s" % params["name"])
+        module.exit_json(changed=True, pid=start(module, params))
+    if pid is None:
+        module.exit_json(changed=False, pid=None)
+    if not module.check_mode:
+        stop(module, pid, params)
+    module.exit_json(changed=True, pid=None)
+
+
+if __name__ == "__main__":
+    main()
