@@ -6,9 +6,9 @@ short_description: Render topology facts of several servers as a text table
 version_added: 0.1.0
 description:
   - Takes a mapping of inventory host name to C(drkit_mysql_topology) facts
-    (as set by M(drkit.mysql.topology_facts)) and returns a multi-line table: role, version,
-    read-only state, replication source, thread states, lag, whether the relay log is applied
-    and the executed GTID set, followed by any warnings.
+    (as set by M(drkit.mysql.topology_facts)) and returns a multi-line table.
+  - Columns are role, version, read-only state, replication source, thread states, lag,
+    whether the relay log is applied and the executed GTID set; warnings follow the table.
 positional: _input
 options:
   _input:

@@ -89,17 +89,20 @@ def explain_connect_error(exc, params):
     lowered = text.lower()
     prefix = "Cannot connect to the server at %s as %s" % (target, user)
     if code == 1045:
-        return prefix + ": access denied, so the user name or password is wrong (check login_user/login_password or the vault)."
+        return prefix + (": access denied, so the user name or password is wrong"
+                         " (check login_user/login_password or the vault).")
     if code == 1130 or code == 1044:
-        return prefix + ": the server refuses this account from this client (%s); check the account's host part and grants." % text
+        return prefix + (": the server refuses this account from this client (%s);"
+                         " check the account's host part and grants." % text)
     if code == 1049:
         return prefix + ": the database does not exist (%s)." % text
     if params.get("login_unix_socket") and ("no such file" in lowered or "errno 2]" in lowered):
         return prefix + ": the socket file does not exist, so the server is not running or the path is wrong."
     if "connection refused" in lowered:
-        return prefix + ": nothing is listening there (connection refused); is the server running and is the port right?"
+        return prefix + ": nothing is listening there (connection refused); is the server running on that port?"
     if "timed out" in lowered or "timeout" in lowered:
-        return prefix + ": no answer within %s seconds (host down, firewall or wrong address)." % params.get("connect_timeout")
+        return prefix + (": no answer within %s seconds (host down, firewall or wrong address)."
+                         % params.get("connect_timeout"))
     if "name or service not known" in lowered or "nodename nor servname" in lowered:
         return prefix + ": the host name does not resolve."
     if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
@@ -114,7 +117,12 @@ def connect(params):
     try:
         return pymysql.connect(**_connect_kwargs(params))
     except Exception as exc:  # PyMySQL raises several unrelated types here
-        raise ConnectionFailure(explain_connect_error(exc, params))
+        raise ConnectionFailure(explain_connect_error(exc, params)) from None
+
+
+def placeholders(count):
+    """``%s, %s, ...`` for an IN list whose values go as parameters."""
+    return ", ".join(["%s"] * count)
 
 
 def read_variables(cursor, names):
@@ -127,8 +135,7 @@ def read_variables(cursor, names):
     names = list(names)
     if not names:
         return {}
-    placeholders = ", ".join(["%s"] * len(names))
-    cursor.execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN (%s)" % placeholders, names)
+    cursor.execute("SHOW GLOBAL VARIABLES WHERE Variable_name IN (%s)" % placeholders(len(names)), names)
     return dict((row["Variable_name"], row["Value"]) for row in cursor.fetchall())
 
 

@@ -3,6 +3,7 @@
 Kept apart from the module so the shaping of facts can be tested with
 recorded rows, and so preflight-style code can reuse it for many servers.
 """
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import placeholders
 from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
 
 TOPOLOGY_VARIABLES = (
@@ -37,8 +38,9 @@ def connected_replicas(server):
                 for row in rows]
     except Exception:  # missing privilege: the processlist still shows dump threads
         names = tuple(server.dialect.binlog_dump_command_names)
-        rows = server.rows("SELECT ID, HOST FROM information_schema.PROCESSLIST WHERE COMMAND IN (%s)"
-                           % ", ".join(["%s"] * len(names)), names)
+        # Only the placeholders are interpolated; the names go as parameters.
+        sql = "SELECT ID, HOST FROM information_schema.PROCESSLIST WHERE COMMAND IN (%s)"  # noqa: S608
+        rows = server.rows(sql % placeholders(len(names)), names)
         return [dict(server_id=None, host=(row["HOST"] or "").rsplit(":", 1)[0] or None, port=None)
                 for row in rows]
 

@@ -136,8 +136,9 @@ def start(module, params):
         elif time.time() >= settle:
             return proc.pid
         time.sleep(0.1)
+    log = params.get("error_log") or params["logfile"]
     module.fail_json(msg="%s did not become ready within %s s (port %s); see %s"
-                     % (params["name"], params["timeout"], params.get("wait_port"), params.get("error_log") or params["logfile"]))
+                     % (params["name"], params["timeout"], params.get("wait_port"), log))
 
 
 def stop(module, pid, params):
