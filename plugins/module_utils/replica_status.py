@@ -181,7 +181,7 @@ def relay_log_applied(status, executed_gtid=None):
 
     retrieved = status.get('retrieved_gtid_set')
     executed = executed_gtid if executed_gtid is not None else status.get('executed_gtid_set')
-    if retrieved and executed is not None:
+    if retrieved is not None and executed is not None:
         try:
             retrieved_set = parse_gtid_set(retrieved, flavor)
             executed_set = parse_gtid_set(executed, flavor)
@@ -210,7 +210,7 @@ def relay_log_applied(status, executed_gtid=None):
     if not checked:
         return False, 'cannot tell whether the relay log is applied: no GTID sets and no source coordinates.'
     if 'GTID' in checked:
-        detail = 'all fetched GTIDs are executed'
+        detail = 'all fetched GTIDs are executed' if retrieved_set else 'the IO thread has fetched no GTIDs'
         if 'coordinates' in checked:
             detail += ' and executed coordinates match read ones (%s)' % _coordinates(
                 status, 'relay_source_log_file', 'exec_source_log_pos')
