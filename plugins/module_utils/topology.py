@@ -4,6 +4,7 @@ Kept apart from the module so the shaping of facts can be tested with
 recorded rows, and so preflight-style code can reuse it for many servers.
 """
 from ansible_collections.drkit.mysql.plugins.module_utils.connection import placeholders
+from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
 from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
 
 TOPOLOGY_VARIABLES = (
@@ -107,9 +108,16 @@ def gather_topology(server):
         status = server.binlog_status()
         if status:
             facts["binlog"].update(status)
+    # What the SQL thread has applied: MariaDB keeps it in gtid_slave_pos (gtid_current_pos can hide a
+    # divergence that differs only in server_id); MySQL's gtid_executed already is that set.
+    applied_set = executed
+    if dialect.replica_gtid_variable:
+        applied_set = parse_gtid_set(var.get(dialect.replica_gtid_variable) or "", dialect.flavor)
     channels = []
     for status in server.replica_status():
-        applied, reason = relay_log_applied(status, executed)
+        if status is None:
+            continue
+        applied, reason = relay_log_applied(status, applied_set)
         status = dict(status)
         status["relay_log_applied"] = applied
         status["relay_log_reason"] = reason

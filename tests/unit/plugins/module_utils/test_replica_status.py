@@ -307,3 +307,13 @@ def test_bad_gtid_text_is_reported_not_raised():
     applied, reason = relay_log_applied(status)
     assert applied is False
     assert reason.startswith("cannot compare GTID sets: invalid MySQL GTID set: 'nonsense'")
+
+
+def test_fresh_replica_that_fetched_nothing_has_nothing_to_apply():
+    # live 10.11 replica right after CHANGE MASTER, before START SLAVE: Gtid_IO_Pos '' and no coordinates
+    row = {'Master_Log_File': '', 'Read_Master_Log_Pos': 4, 'Relay_Master_Log_File': '', 'Exec_Master_Log_Pos': 4,
+           'Slave_IO_Running': 'No', 'Slave_SQL_Running': 'No', 'Using_Gtid': 'Slave_Pos', 'Gtid_IO_Pos': ''}
+    status = normalize_replica_status(row, MARIADB)
+    assert relay_log_applied(status, '') == (True, 'relay log fully applied: the IO thread has fetched no GTIDs.')
+    # without the server's gtid_slave_pos there is nothing to compare: refuse to guess
+    assert relay_log_applied(status)[0] is False
