@@ -27,7 +27,7 @@ def run_module(name, args, check_mode=False):
     module_args["_ansible_check_mode"] = check_mode
     proc = subprocess.run(
         [sys.executable, "-m", "ansible_collections.drkit.mysql.plugins.modules.%s" % name],
-        input=json.dumps({"ANSIBLE_MODULE_ARGS": module_args}), capture_output=True, text=True,
+        input=json.dumps({"ANSIBLE_MODULE_ARGS": module_args}), check=False, capture_output=True, text=True,
         env=ansible_env(), cwd=ROOT, timeout=120,
     )
     try:
@@ -39,7 +39,7 @@ def run_module(name, args, check_mode=False):
 def run_playbook(playbook, *extra_args, inventory=LAB_INVENTORY, check=True, timeout=900):
     proc = subprocess.run(
         ["ansible-playbook", "-i", inventory, os.path.join(ROOT, "playbooks", playbook)] + list(extra_args),
-        capture_output=True, text=True, env=ansible_env(), cwd=ROOT, timeout=timeout,
+        check=False, capture_output=True, text=True, env=ansible_env(), cwd=ROOT, timeout=timeout,
     )
     if check and proc.returncode != 0:
         raise AssertionError("%s failed (rc=%s):\n%s\n%s" % (playbook, proc.returncode, proc.stdout[-6000:],
@@ -59,7 +59,7 @@ def sql(host, statement, user="root"):
     """Run SQL on a lab server through its socket as root (lab administration, not the code under test)."""
     socket_path = os.path.join(LAB_ROOT, host, "run", "mysqld.sock")
     proc = subprocess.run(["mariadb", "--socket=%s" % socket_path, "-N", "--batch", "-e", statement],
-                          capture_output=True, text=True, timeout=120)
+                          check=False, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError("SQL on %s failed: %s" % (host, proc.stderr.strip()))
     return [line.split("\t") for line in proc.stdout.splitlines()]

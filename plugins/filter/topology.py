@@ -15,7 +15,7 @@ options:
     description: Mapping of host name to topology facts.
     type: dict
     required: true
-author: drkit.mysql maintainers
+author: drkit.mysql maintainers (@drkit)
 """
 
 EXAMPLES = r"""

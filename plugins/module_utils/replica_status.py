@@ -192,9 +192,9 @@ def relay_log_applied(status, executed_gtid=None):
                 describe_missing(executed_set, retrieved_set))
         diverged = retrieved_set.diverged_domains(executed_set)
         if diverged:
+            domains = ', '.join(str(d) for d in diverged)
             return False, ('relay log not fully applied: domain %s has the same seq_no from another server '
-                           '(fetched %s, executed %s).' % (', '.join(str(d) for d in diverged),
-                                                          retrieved_set, executed_set))
+                           '(fetched %s, executed %s).' % (domains, retrieved_set, executed_set))
         checked.append('GTID')
 
     read_file, exec_file = status.get('source_log_file'), status.get('relay_source_log_file')

@@ -22,6 +22,6 @@ def markdown_table(headers, rows):
     def cell(value):
         return ("-" if value is None else str(value)).replace("|", "\\|")
 
-    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for _ in headers) + "|"]
+    out = ["| " + " | ".join(headers) + " |", "|" + "|".join("---" for header in headers) + "|"]
     out.extend("| " + " | ".join(cell(v) for v in row) + " |" for row in rows)
     return "\n".join(out)

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright (c) 2026 drkit.mysql maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Start or stop one long-running lab process (mariadbd, the stand-in app).
 
 The lab runs without systemd: each process is started detached in its own
@@ -47,7 +49,7 @@ options:
     type: str
     choices: [started, stopped]
     default: started
-author: drkit.mysql maintainers
+author: drkit.mysql maintainers (@drkit)
 """
 
 EXAMPLES = r"""
@@ -70,7 +72,6 @@ pid:
 import os
 import signal
 import socket
-import subprocess
 import time
 
 from ansible.module_utils.basic import AnsibleModule
@@ -114,27 +115,51 @@ def tail(path, lines=15):
         return ""
 
 
+def spawn_detached(argv, logfile, cwd):
+    """fork + setsid + exec: the process outlives the module and holds none of Ansible's pipes."""
+    pid = os.fork()
+    if pid == 0:
+        try:
+            os.setsid()
+            os.chdir(cwd)
+            stdin = os.open(os.devnull, os.O_RDONLY)
+            log = os.open(logfile, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o600)
+            os.dup2(stdin, 0)
+            os.dup2(log, 1)
+            os.dup2(log, 2)
+            os.closerange(3, 65536)
+            os.execvp(argv[0], argv)  # noqa: S606 - an argument list, no shell
+        finally:
+            os._exit(127)
+    return pid
+
+
+def exit_code(pid):
+    """The child's exit code if it has ended (reaping it), else None."""
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done == 0:
+        return None
+    return os.waitstatus_to_exitcode(status) if hasattr(os, "waitstatus_to_exitcode") else status
+
+
 def start(module, params):
-    with open(params["logfile"], "ab") as log:
-        proc = subprocess.Popen(
-            params["argv"], stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-            start_new_session=True, close_fds=True, cwd=os.path.dirname(params["pidfile"]),
-        )
+    pid = spawn_detached(params["argv"], params["logfile"], os.path.dirname(params["pidfile"]))
     with open(params["pidfile"], "w") as handle:
-        handle.write("%d\n" % proc.pid)
+        handle.write("%d\n" % pid)
     deadline = time.time() + params["timeout"]
     settle = time.time() + 1.0
     while time.time() < deadline:
-        if proc.poll() is not None:
+        code = exit_code(pid)
+        if code is not None:
             detail = tail(params["error_log"]) if params.get("error_log") else ""
             detail = detail or tail(params["logfile"])
             module.fail_json(msg="%s exited with code %s right after start; last log lines:\n%s"
-                             % (params["name"], proc.returncode, detail))
+                             % (params["name"], code, detail))
         if params.get("wait_port"):
             if port_open(params["wait_port"]):
-                return proc.pid
+                return pid
         elif time.time() >= settle:
-            return proc.pid
+            return pid
         time.sleep(0.1)
     log = params.get("error_log") or params["logfile"]
     module.fail_json(msg="%s did not become ready within %s s (port %s); see %s"

@@ -1,4 +1,6 @@
 #!/usr/bin/python
+# Copyright (c) 2026 drkit.mysql maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Ansible module drkit.mysql.topology_facts: read-only facts about one server."""
 
 DOCUMENTATION = r"""
@@ -14,8 +16,8 @@ description:
     C(gtid_current_pos), ...) is chosen from the server's version, never from an option.
   - Never changes anything, so check mode returns the same facts.
   - Also lists settings that make recovery impossible (statement-based or MINIMAL row binlogs,
-    GTID strict mode off) in RV(ansible_facts.drkit_mysql_topology.warnings).
-author: drkit.mysql maintainers
+    GTID strict mode off) in C(warnings).
+author: drkit.mysql maintainers (@drkit)
 extends_documentation_fragment:
   - drkit.mysql.connection
 attributes:

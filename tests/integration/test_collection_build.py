@@ -8,7 +8,7 @@ from helpers import ROOT, ansible_env
 
 def test_build_install_offline_and_ansible_doc(tmp_path):
     build = subprocess.run(["ansible-galaxy", "collection", "build", "--output-path", str(tmp_path), ROOT],
-                           capture_output=True, text=True, env=ansible_env(), timeout=300)
+                           check=False, capture_output=True, text=True, env=ansible_env(), timeout=300)
     assert build.returncode == 0, build.stdout + build.stderr
     tarball = tmp_path / "drkit-mysql-0.1.0.tar.gz"
     assert tarball.exists()
@@ -23,11 +23,11 @@ def test_build_install_offline_and_ansible_doc(tmp_path):
     fresh = tmp_path / "collections"
     env = ansible_env(ANSIBLE_COLLECTIONS_PATH=str(fresh), PYTHONPATH="")
     install = subprocess.run(["ansible-galaxy", "collection", "install", "--offline", "-p", str(fresh), str(tarball)],
-                             capture_output=True, text=True, env=env, timeout=300, cwd=str(tmp_path))
+                             check=False, capture_output=True, text=True, env=env, timeout=300, cwd=str(tmp_path))
     assert install.returncode == 0, install.stdout + install.stderr
     assert (fresh / "ansible_collections" / "drkit" / "mysql" / "MANIFEST.json").exists()
 
-    doc = subprocess.run(["ansible-doc", "drkit.mysql.topology_facts"], capture_output=True, text=True,
+    doc = subprocess.run(["ansible-doc", "drkit.mysql.topology_facts"], check=False, capture_output=True, text=True,
                          env=env, timeout=120, cwd=str(tmp_path))
     assert doc.returncode == 0, doc.stderr
     assert "login_password" in doc.stdout and "drkit_mysql_topology" in doc.stdout

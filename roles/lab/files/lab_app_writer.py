@@ -1,4 +1,3 @@
-#!/usr/bin/env python3
 """Stand-in application for the drkit.mysql lab.
 
 It reads its database settings from a MySQL option file (``[client]`` host,

@@ -165,7 +165,7 @@ def test_change_source_ssl():
                                                                       ssl={'ca': '/ca.pem'})
     assert sql.endswith('MASTER_USE_GTID=slave_pos, MASTER_SSL=1, MASTER_SSL_CA=%s')
     assert params[4:] == ('/ca.pem',)
-    sql, _ = detect_dialect('5.7.44').change_source_sql('db1', 3306, 'repl', 'pw', ssl={})
+    sql, _params = detect_dialect('5.7.44').change_source_sql('db1', 3306, 'repl', 'pw', ssl={})
     assert sql.endswith('MASTER_AUTO_POSITION=1, MASTER_SSL=1')
 
 
@@ -175,12 +175,12 @@ def test_change_source_file_position_and_public_key():
         get_source_public_key=True)
     assert sql.endswith('SOURCE_AUTO_POSITION=0, SOURCE_LOG_FILE=%s, SOURCE_LOG_POS=%s, GET_SOURCE_PUBLIC_KEY=1')
     assert params[4:] == ('binlog.000042', 157)
-    sql, _ = detect_dialect('8.0.22').change_source_sql('db1', 3306, 'repl', 'pw', get_source_public_key=True)
+    sql, _params = detect_dialect('8.0.22').change_source_sql('db1', 3306, 'repl', 'pw', get_source_public_key=True)
     assert sql.endswith('GET_MASTER_PUBLIC_KEY=1')
     for version in ('5.7.44', '10.11.6-MariaDB'):
-        sql, _ = detect_dialect(version).change_source_sql('db1', 3306, 'repl', 'pw', get_source_public_key=True)
+        sql, _params = detect_dialect(version).change_source_sql('db1', 3306, 'repl', 'pw', get_source_public_key=True)
         assert 'PUBLIC_KEY' not in sql
-    sql, _ = detect_dialect('10.11.6-MariaDB').change_source_sql('db1', 3306, 'repl', 'pw', auto_position=False)
+    sql, _params = detect_dialect('10.11.6-MariaDB').change_source_sql('db1', 3306, 'repl', 'pw', auto_position=False)
     assert sql.endswith('MASTER_USE_GTID=no')
 
 

@@ -286,7 +286,7 @@ def _random_mysql(rng):
     for uuid in (U1, U2, U3):
         if rng.random() < 0.3:
             continue
-        for _ in range(rng.randint(1, 4)):
+        for _round in range(rng.randint(1, 4)):
             start = rng.randint(1, 60)
             parts.append('%s:%d-%d' % (uuid, start, start + rng.randint(0, 12)))
     return ','.join(parts)
@@ -302,7 +302,7 @@ def _random_mariadb(rng):
 
 def test_algebra_matches_python_sets():
     rng = random.Random(20240611)
-    for _ in range(400):
+    for _round in range(400):
         a = parse_gtid_set(_random_mysql(rng), 'mysql')
         b = parse_gtid_set(_random_mysql(rng), 'mysql')
         pa, pb = _as_python_set(a), _as_python_set(b)
@@ -320,7 +320,7 @@ def test_algebra_matches_python_sets():
 
 def test_mariadb_algebra_matches_python_sets():
     rng = random.Random(7)
-    for _ in range(300):
+    for _round in range(300):
         a = parse_gtid_set(_random_mariadb(rng), 'mariadb')
         b = parse_gtid_set(_random_mariadb(rng), 'mariadb')
         pa, pb = _as_python_set(a), _as_python_set(b)
