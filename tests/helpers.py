@@ -9,7 +9,8 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 COLLECTIONS = os.path.join(ROOT, ".collections")
 LAB_INVENTORY = os.path.join(ROOT, "inventories", "lab")
 LAB_ROOT = os.environ.get("DRKIT_LAB_ROOT") or "/var/tmp/drkit-lab"
-LAB_PORTS = {"db-primary": 3310, "db-replica": 3311, "db-dr": 3312}
+LAB_PORT_BASE = int(os.environ.get("DRKIT_LAB_PORT_BASE") or 3310)
+LAB_PORTS = {"db-primary": LAB_PORT_BASE, "db-replica": LAB_PORT_BASE + 1, "db-dr": LAB_PORT_BASE + 2}
 ADMIN = dict(login_host="127.0.0.1", login_user="drkit_admin", login_password="lab-admin-secret")
 
 

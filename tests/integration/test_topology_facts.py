@@ -1,7 +1,9 @@
 """drkit.mysql.topology_facts against the real lab servers."""
 import time
 
-from helpers import admin_args, run_module, sql
+from helpers import LAB_PORTS, admin_args, run_module, sql
+
+PRIMARY_PORT = LAB_PORTS["db-primary"]
 
 
 def facts(host, check_mode=False):
@@ -16,11 +18,11 @@ def test_primary(lab):
     assert primary["flavor"] == "mariadb" and primary["version_info"]["major"] == 10
     assert primary["role"] == "primary" and primary["is_replica"] is False and primary["read_only"] is False
     assert primary["super_read_only"] is None  # MariaDB has none
-    assert primary["server_id"] == 1 and primary["port"] == 3310
+    assert primary["server_id"] == 1 and primary["port"] == PRIMARY_PORT
     assert primary["binlog"]["enabled"] and primary["binlog"]["format"] == "ROW"
     assert primary["binlog"]["file"].startswith("db-primary-bin.") and primary["binlog"]["position"] > 0
     assert primary["gtid"]["executed"].startswith("0-1-") and primary["gtid"]["transactions"] > 0
-    assert sorted(r["port"] for r in primary["replicas"]) == [3311, 3312]
+    assert sorted(r["port"] for r in primary["replicas"]) == [LAB_PORTS["db-replica"], LAB_PORTS["db-dr"]]
     assert primary["warnings"] == []
 
 
@@ -35,7 +37,7 @@ def test_replica_is_caught_up(lab):
         dr = facts("db-dr")
     replica = dr["replica"]
     assert dr["role"] == "replica" and dr["read_only"] is True
-    assert (replica["source_host"], replica["source_port"]) == ("127.0.0.1", 3310)
+    assert (replica["source_host"], replica["source_port"]) == ("127.0.0.1", PRIMARY_PORT)
     assert replica["io_thread_running"] and replica["sql_thread_running"]
     assert replica["auto_position"] is True
     assert replica["relay_log_applied"] is True, replica["relay_log_reason"]
@@ -45,7 +47,7 @@ def test_replica_is_caught_up(lab):
 def test_check_mode_reports_the_same(lab):
     normal, checked = facts("db-replica"), facts("db-replica", check_mode=True)
     assert checked["server_id"] == normal["server_id"] == 2
-    assert checked["replica"]["source_port"] == normal["replica"]["source_port"] == 3310
+    assert checked["replica"]["source_port"] == normal["replica"]["source_port"] == PRIMARY_PORT
 
 
 def test_sql_thread_stopped_shows_relay_not_applied(lab):
