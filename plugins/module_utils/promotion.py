@@ -1,0 +1,118 @@
+# Copyright (c) 2026 drkit.mysql maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Promote one replica to primary, only when it provably has everything.
+
+The checks and the statements are separated: ``promotion_refusals`` is a
+pure function over what the server reported, so every refusal is
+unit-testable; ``promote`` does the waiting and the writes.
+"""
+import time
+
+from ansible_collections.drkit.mysql.plugins.module_utils.gtid import describe_missing, parse_gtid_set
+from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
+
+
+def promotion_refusals(name, status, executed, required):
+    """Why promoting now could lose data; an empty list when it is safe.
+
+    status: the normalised replica status (None when not a replica), with ``relay_log_applied``.
+    executed: GtidSet of the server; required: {other server: GtidSet it has}.
+    """
+    refusals = []
+    if status:
+        if not status.get("sql_thread_running") and (status.get("last_sql_errno") or 0):
+            refusals.append("%s's SQL thread stopped with error %s (%s)" % (
+                name, status.get("last_sql_errno"), status.get("last_sql_error")))
+        if not status.get("relay_log_applied"):
+            refusals.append("%s has not applied its whole relay log: %s" % (name, status.get("relay_log_reason")))
+    for other in sorted(required):
+        if not required[other].is_subset(executed):
+            refusals.append("%s lacks what %s has: %s" % (name, other, describe_missing(executed, required[other])))
+    return refusals
+
+
+class Promotion(object):
+    """Reads a server's state, waits for its relay log, then promotes it."""
+
+    def __init__(self, server, required_text, relay_log_timeout=30):
+        self.server = server
+        self.dialect = server.dialect
+        self.required = dict((name, parse_gtid_set(text or "", self.dialect.flavor))
+                             for name, text in (required_text or {}).items())
+        self.relay_log_timeout = relay_log_timeout
+
+    def read_state(self):
+        dialect = self.dialect
+        names = ["read_only", dialect.executed_gtid_variable]
+        if dialect.has_super_read_only:
+            names.append("super_read_only")
+        if dialect.replica_gtid_variable:
+            names.append(dialect.replica_gtid_variable)
+        variables = self.server.variables(names)
+        channels = [c for c in self.server.replica_status() if c]
+        status = channels[0] if channels else None
+        executed = parse_gtid_set(variables.get(dialect.executed_gtid_variable) or "", dialect.flavor)
+        if status:
+            applied = executed
+            if dialect.replica_gtid_variable:
+                applied = parse_gtid_set(variables.get(dialect.replica_gtid_variable) or "", dialect.flavor)
+            status = dict(status)
+            status["relay_log_applied"], status["relay_log_reason"] = relay_log_applied(status, applied)
+        read_only = str(variables.get("read_only", "")).upper() in ("ON", "1")
+        super_read_only = None
+        if dialect.has_super_read_only:
+            super_read_only = str(variables.get("super_read_only", "")).upper() in ("ON", "1")
+        return dict(status=status, executed=executed, read_only=read_only, super_read_only=super_read_only)
+
+    def wait_for_relay_log(self, state):
+        """Give the SQL thread time to apply what the IO thread already fetched (bounded)."""
+        deadline = time.time() + self.relay_log_timeout
+        while state["status"] and not state["status"]["relay_log_applied"] \
+                and state["status"].get("sql_thread_running") and time.time() < deadline:
+            time.sleep(0.05)
+            state = self.read_state()
+        return state
+
+    @staticmethod
+    def describe(state):
+        status = state["status"]
+        return dict(
+            role="replica" if status else ("primary" if not state["read_only"] else "read-only standalone"),
+            read_only=state["read_only"], super_read_only=state["super_read_only"],
+            source=("%s:%s" % (status.get("source_host"), status.get("source_port"))) if status else None,
+            gtid_executed=str(state["executed"]))
+
+    def steps(self, state):
+        dialect = self.dialect
+        statements = []
+        if state["status"]:
+            statements.extend([dialect.stop_replica_sql, dialect.reset_replica_all_sql])
+        if state["read_only"] or state["super_read_only"]:
+            statements.extend(dialect.read_only_statements(False))
+        return statements
+
+    def run(self, name, check_mode=False, force=False, reason=None):
+        # Waiting only reads, so check mode waits too: its verdict is then the real one.
+        state = self.wait_for_relay_log(self.read_state())
+        refusals = promotion_refusals(name, state["status"], state["executed"], self.required)
+        result = dict(before=self.describe(state), refusals=refusals, forced=False, reason=reason)
+        statements = self.steps(state)
+        result["plan"] = statements
+        if refusals and not force:
+            result["failed"] = True
+            result["msg"] = "Refusing to promote %s: %s. Nothing was changed." % (name, "; ".join(refusals))
+            return result
+        if refusals:
+            result["forced"] = True
+        result["changed"] = bool(statements)
+        if check_mode or not statements:
+            result["after"] = result["before"] if not statements else dict(
+                result["before"], role="primary", read_only=False, source=None,
+                super_read_only=False if self.dialect.has_super_read_only else None)
+            return result
+        started = time.time()
+        for statement in statements:
+            self.server.execute(statement)
+        result["promote_ms"] = int((time.time() - started) * 1000)
+        result["after"] = self.describe(self.read_state())
+        return result
