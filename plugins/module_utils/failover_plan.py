@@ -182,18 +182,22 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
     plan["missing_gtid"] = str(missing)
     plan["missing_count"] = missing.count()
     holders = [n for n, f in reachable.items() if n != chosen and missing.is_subset(_gtid(f))]
-    catch_up_from = None
+    # Even with nothing missing now, the candidate keeps replicating from its current source until
+    # promotion: the role waits there for what a fenced primary committed meanwhile.
+    current_source = _source_name(cand, servers)
+    catch_up_from = current_source if current_source in reachable and current_source != chosen else None
     if not missing.is_empty():
         if holders:
             # Prefer what the candidate already replicates from: no CHANGE MASTER needed.
-            current = _source_name(cand, servers)
-            catch_up_from = current if current in holders else sorted(holders, key=lambda n: (n not in writable, n))[0]
+            if current_source not in holders:
+                catch_up_from = sorted(holders, key=lambda n: (n not in writable, n))[0]
         else:
+            catch_up_from = None
             plan["refusals"].append(
                 "%s is %s and no reachable server has them (the last known state of the primary is ahead); "
                 "promoting it loses them" % (chosen, describe_missing(_gtid(cand), union)))
     plan["catch_up"] = dict(needed=not missing.is_empty(), source=catch_up_from,
-                            source_is_current=bool(catch_up_from) and catch_up_from == _source_name(cand, servers),
+                            source_is_current=bool(catch_up_from) and catch_up_from == current_source,
                             wait_for=str(union) if catch_up_from else None,
                             source_host=servers[catch_up_from]["replication_host"] if catch_up_from else None,
                             source_port=int(servers[catch_up_from]["replication_port"]) if catch_up_from else None)
@@ -202,8 +206,8 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
     plan["rpo"] = dict(
         reference=("the last known state of the primary" if last_known_primary_gtid
                    else "every reachable server"),
-        lost_gtid=plan["missing_gtid"] if not catch_up_from else "",
-        lost_transactions=plan["missing_count"] if not catch_up_from else 0)
+        lost_gtid=plan["missing_gtid"] if plan["catch_up"]["needed"] and not catch_up_from else "",
+        lost_transactions=plan["missing_count"] if plan["catch_up"]["needed"] and not catch_up_from else 0)
     if plan["refusals"]:
         if force:
             plan["forced"] = True

@@ -42,6 +42,7 @@ def test_planned_failover_with_live_primary_fences_it_and_repoints_everyone():
     assert plan["fence"] == ["db-primary"]
     assert plan["repoint"] == ["db-primary", "db-replica"]
     assert plan["catch_up"]["needed"] is False and plan["rpo"]["lost_transactions"] == 0
+    assert plan["catch_up"]["source"] == "db-primary" and plan["catch_up"]["source_is_current"]
     assert plan["require_gtid"] == {"db-primary": "0-1-100", "db-replica": "0-1-100"}
     assert "Promote db-dr (old primary: db-primary, reachable)." in plan["summary"]
 

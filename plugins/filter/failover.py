@@ -1,0 +1,116 @@
+"""The failover decision as a filter: preflight computes the plan on the controller, with no extra task."""
+
+DOCUMENTATION = r"""
+name: failover_plan
+short_description: Decide a MySQL/MariaDB failover from every server's topology facts
+version_added: 0.1.0
+description:
+  - Input is the list of database hosts of the play; O(hostvars) gives, for each, the result registered by
+    M(drkit.mysql.topology_facts) under O(register_name) (a failed or skipped result means unreachable) and
+    the address other servers replicate from (C(drkit_mysql_replication_host) / C(drkit_mysql_replication_port),
+    defaulting to C(drkit_mysql_login_host) / C(drkit_mysql_port)).
+  - Returns the plan: old primary, candidate, whom to fence, catch-up source, replicas to repoint, refusals and
+    warnings, and a C(summary) list of lines for people. A plan with C(ok=false) must not be carried out.
+  - A candidate is chosen only if it holds, or can first be caught up to, every transaction any reachable
+    server has; a lagging candidate whose SQL thread is stopped, one with errant transactions, or an
+    unreachable primary that the play did not confirm dead are refused.
+positional: _input
+options:
+  _input:
+    description: Inventory names of the database servers.
+    type: list
+    elements: str
+    required: true
+  hostvars:
+    description: The C(hostvars) magic variable.
+    type: dict
+    required: true
+  candidates:
+    description: Servers allowed to become primary (the DR site), in order of preference.
+    type: list
+    elements: str
+    required: true
+  register_name:
+    description: Name under which each host registered its M(drkit.mysql.topology_facts) result.
+    type: str
+    default: drkit_preflight_topology
+  primary:
+    description: Name of the current primary, when it cannot be derived from the replicas.
+    type: str
+  candidate:
+    description: Promote this server, or refuse.
+    type: str
+  primary_confirmed_dead:
+    description: The play confirms an unreachable primary is dead (not just partitioned).
+    type: bool
+    default: false
+  max_lag_seconds:
+    description: Refuse a candidate further behind than this.
+    type: int
+  last_known_primary_gtid:
+    description: The newest GTID set the primary is known to have had (e.g. from the binlog archive).
+    type: str
+  force:
+    description: Go on despite refusals (needs O(reason)).
+    type: bool
+    default: false
+  reason:
+    description: Why forcing is acceptable; goes into the report.
+    type: str
+author: drkit.mysql maintainers (@drkit)
+"""
+
+EXAMPLES = r"""
+- name: Decide
+  ansible.builtin.set_fact:
+    drkit_failover_plan: >-
+      {{ ansible_play_hosts_all | drkit.mysql.failover_plan(hostvars, candidates=groups['dr_site']) }}
+  run_once: true
+"""
+
+RETURN = r"""
+_value:
+  description: The plan (see the module_utils failover_plan for every key).
+  type: dict
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.drkit.mysql.plugins.module_utils.failover_plan import PlanError, make_plan
+
+
+def servers_from_hostvars(hosts, hostvars, register_name):
+    servers = {}
+    for name in hosts:
+        host = hostvars[name]
+        registered = host.get(register_name) or {}
+        facts = (registered.get("ansible_facts") or {}).get("drkit_mysql_topology")
+        if registered.get("failed") or registered.get("skipped"):
+            facts = None
+        servers[name] = dict(
+            facts=facts,
+            error=registered.get("msg") if facts is None else None,
+            replication_host=host.get("drkit_mysql_replication_host") or host.get("drkit_mysql_login_host")
+            or name,
+            replication_port=int(host.get("drkit_mysql_replication_port") or host.get("drkit_mysql_port") or 3306),
+        )
+    return servers
+
+
+def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_topology", primary=None,
+                  candidate=None, primary_confirmed_dead=False, max_lag_seconds=None,
+                  last_known_primary_gtid=None, force=False, reason=None):
+    try:
+        return make_plan(servers_from_hostvars(hosts, hostvars, register_name), list(candidates or []),
+                         primary=primary or None, candidate=candidate or None,
+                         primary_confirmed_dead=bool(primary_confirmed_dead),
+                         max_lag_seconds=int(max_lag_seconds) if max_lag_seconds not in (None, "") else None,
+                         last_known_primary_gtid=last_known_primary_gtid or None, force=bool(force),
+                         reason=reason or None)
+    except PlanError as exc:
+        raise AnsibleFilterError("Cannot plan the failover: %s" % exc) from None
+
+
+class FilterModule(object):
+    def filters(self):
+        return {"failover_plan": failover_plan}
