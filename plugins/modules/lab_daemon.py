@@ -18,6 +18,7 @@ description:
   - C(started) spawns O(argv) in a new session with output appended to O(logfile), writes O(pidfile) and
     waits until O(wait_port) accepts TCP connections (or the process has stayed up for a second).
   - C(stopped) sends SIGTERM, waits, then SIGKILL.
+  - C(killed) sends SIGKILL at once, like a host losing power (fault tests and the demo use it).
 options:
   name:
     description: Name used in messages.
@@ -47,7 +48,7 @@ options:
   state:
     description: Whether the process should run.
     type: str
-    choices: [started, stopped]
+    choices: [started, stopped, killed]
     default: started
 author: drkit.mysql maintainers (@drkit)
 """
@@ -192,7 +193,7 @@ def main():
             error_log=dict(type="path"),
             wait_port=dict(type="int"),
             timeout=dict(type="int", default=60),
-            state=dict(type="str", choices=["started", "stopped"], default="started"),
+            state=dict(type="str", choices=["started", "stopped", "killed"], default="started"),
         ),
         required_if=[("state", "started", ("argv", "logfile"))],
         supports_check_mode=True,
@@ -209,7 +210,11 @@ def main():
     if pid is None:
         module.exit_json(changed=False, pid=None)
     if not module.check_mode:
-        stop(module, pid, params)
+        if params["state"] == "killed":
+            os.kill(pid, signal.SIGKILL)
+            time.sleep(0.1)
+        else:
+            stop(module, pid, params)
     module.exit_json(changed=True, pid=None)
 
 
