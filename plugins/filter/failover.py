@@ -9,8 +9,8 @@ description:
     M(drkit.mysql.topology_facts) under O(register_name) (a failed or skipped result means unreachable) and
     the address other servers replicate from (C(drkit_mysql_replication_host) / C(drkit_mysql_replication_port),
     defaulting to C(drkit_mysql_login_host) / C(drkit_mysql_port)).
-  - Returns the plan: old primary, candidate, whom to fence, catch-up source, replicas to repoint, refusals and
-    warnings, and a C(summary) list of lines for people. A plan with C(ok=false) must not be carried out.
+  - Returns the plan (old primary, candidate, whom to fence, catch-up source, replicas to repoint, refusals and
+    warnings) and a C(summary) list of lines for people. A plan with C(ok=false) must not be carried out.
   - A candidate is chosen only if it holds, or can first be caught up to, every transaction any reachable
     server has; a lagging candidate whose SQL thread is stopped, one with errant transactions, or an
     unreachable primary that the play did not confirm dead are refused.
@@ -57,6 +57,13 @@ options:
   reason:
     description: Why forcing is acceptable; goes into the report.
     type: str
+  mode:
+    description:
+      - C(failover) (the primary may be dead), C(switchover) or C(failback) (planned; the primary must be
+        reachable, and is fenced and caught up with so nothing is lost).
+    type: str
+    default: failover
+    choices: [failover, switchover, failback]
 author: drkit.mysql maintainers (@drkit)
 """
 
@@ -99,14 +106,14 @@ def servers_from_hostvars(hosts, hostvars, register_name):
 
 def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_topology", primary=None,
                   candidate=None, primary_confirmed_dead=False, max_lag_seconds=None,
-                  last_known_primary_gtid=None, force=False, reason=None):
+                  last_known_primary_gtid=None, force=False, reason=None, mode="failover"):
     try:
         return make_plan(servers_from_hostvars(hosts, hostvars, register_name), list(candidates or []),
                          primary=primary or None, candidate=candidate or None,
                          primary_confirmed_dead=bool(primary_confirmed_dead),
                          max_lag_seconds=int(max_lag_seconds) if max_lag_seconds not in (None, "") else None,
                          last_known_primary_gtid=last_known_primary_gtid or None, force=bool(force),
-                         reason=reason or None)
+                         reason=reason or None, mode=mode or "failover")
     except PlanError as exc:
         raise AnsibleFilterError("Cannot plan the failover: %s" % exc) from None
 

@@ -109,8 +109,11 @@ def _health(name, facts, max_lag):
     return ""
 
 
+PLANNED_MODES = ("switchover", "failback")
+
+
 def make_plan(servers, candidates, primary=None, candidate=None, primary_confirmed_dead=False,
-              max_lag_seconds=None, last_known_primary_gtid=None, force=False, reason=None):
+              max_lag_seconds=None, last_known_primary_gtid=None, force=False, reason=None, mode="failover"):
     """The failover plan.
 
     servers: {name: {"facts": topology facts or None when unreachable, "error": why unreachable,
@@ -125,7 +128,7 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
         raise PlanError("candidate(s) %s are not database servers of this play" % ", ".join(unknown))
     reachable = dict((n, s["facts"]) for n, s in servers.items() if s.get("facts"))
     unreachable = sorted(n for n in servers if n not in reachable)
-    plan = dict(ok=True, refusals=[], warnings=[], forced=False, reason=reason, unreachable=unreachable,
+    plan = dict(ok=True, mode=mode, refusals=[], warnings=[], forced=False, reason=reason, unreachable=unreachable,
                 unreachable_errors=dict((n, servers[n].get("error")) for n in unreachable))
     flavors = set(f.get("flavor") for f in reachable.values())
     if len(flavors) > 1:
@@ -168,7 +171,10 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
     if primary and primary in reachable and primary != chosen and primary not in plan["fence"] \
             and not reachable[primary].get("read_only"):
         plan["fence"].append(primary)
-    if not plan["primary_reachable"] and primary and primary != chosen:
+    if mode in PLANNED_MODES and not plan["primary_reachable"] and primary != chosen:
+        plan["refusals"].append("a %s needs a live primary, and %s is unreachable (%s); use dr_failover.yml"
+                                % (mode, primary, plan["unreachable_errors"].get(primary)))
+    elif not plan["primary_reachable"] and primary and primary != chosen:
         if primary_confirmed_dead:
             plan["warnings"].append("the primary %s is unreachable and the play confirmed it dead (%s)"
                                     % (primary, plan["unreachable_errors"].get(primary) or "no error recorded"))

@@ -166,3 +166,21 @@ def test_bad_inputs():
         make_plan(servers(**mixed), ["db-dr"])
     nothing = make_plan(servers(), ["db-dr"])
     assert not nothing["ok"] and "no database server is reachable" in nothing["refusals"][-1]
+
+
+def test_switchover_needs_a_live_primary():
+    plan = make_plan(servers(**dict(HEALTHY, db_primary=None)), ["db-dr"], primary_confirmed_dead=True,
+                     mode="switchover")
+    assert not plan["ok"] and "a switchover needs a live primary" in plan["refusals"][0]
+    live = make_plan(servers(**HEALTHY), ["db-dr"], mode="switchover")
+    assert live["ok"] and live["mode"] == "switchover" and live["fence"] == ["db-primary"]
+
+
+def test_failback_promotes_the_primary_site_again():
+    after = dict(db_primary=mariadb("db-primary", "0-3-120", source="db-dr"),
+                 db_replica=mariadb("db-replica", "0-3-120", source="db-dr"),
+                 db_dr=mariadb("db-dr", "0-3-120", read_only=False, slave_pos="0-1-100"))
+    plan = make_plan(servers(**after), ["db-primary", "db-replica"], mode="failback")
+    assert plan["ok"], plan["refusals"]
+    assert (plan["candidate"], plan["primary"], plan["fence"]) == ("db-primary", "db-dr", ["db-dr"])
+    assert plan["repoint"] == ["db-dr", "db-replica"]
