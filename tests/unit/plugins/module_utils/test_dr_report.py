@@ -1,0 +1,54 @@
+"""The report's numbers come from the timeline and the app probe, not from guesses."""
+from ansible_collections.drkit.mysql.plugins.module_utils.dr_report import (
+    build_report,
+    parse_jsonl,
+    timeline_steps,
+    write_outage,
+)
+
+EVENTS = [
+    dict(event="playbook_start", at=100.0),
+    dict(event="task_start", task="preflight : Read", uuid="a", at=100.5),
+    dict(event="task_end", task="preflight : Read", uuid="a", host="db-primary", status="ok", changed=False, at=101.0),
+    dict(event="task_end", task="preflight : Read", uuid="a", host="db-dr", status="ok", changed=False, at=101.2),
+    dict(event="task_start", task="promote : Fence", uuid="b", at=101.3),
+    dict(event="task_end", task="promote : Fence", uuid="b", host="db-primary", status="ok", changed=True, at=101.6),
+    dict(event="task_end", task="promote : Fence", uuid="b", host="db-dr", status="skipped", changed=False, at=101.6),
+    dict(event="task_start", task="skipped everywhere", uuid="c", at=101.7),
+    dict(event="task_end", task="skipped everywhere", uuid="c", host="db-dr", status="skipped", at=101.7),
+]
+PLAN = dict(ok=True, primary="db-primary", primary_reachable=True, candidate="db-dr", summary=["Promote db-dr."],
+            rpo=dict(lost_transactions=0, lost_gtid="", reference="every reachable server"), warnings=[])
+
+
+def test_steps_merge_hosts_and_drop_tasks_skipped_everywhere():
+    steps = timeline_steps(EVENTS)
+    assert [s["task"] for s in steps] == ["preflight : Read", "promote : Fence"]
+    assert steps[0]["end"] == 101.2 and steps[1]["hosts"] == {"db-primary": "changed", "db-dr": "skipped"}
+
+
+def test_write_outage_pairs_down_with_next_up_after_start():
+    events = {"app1": [dict(kind="down", at=90.0), dict(kind="up", at=91.0),
+                       dict(kind="down", at=101.4), dict(kind="up", at=102.9)]}
+    assert write_outage(events, 100.0) == [dict(host="app1", down=101.4, up=102.9, seconds=1.5, error=None)]
+    assert write_outage({"app1": [dict(kind="down", at=101.0)]}, 100.0)[0]["error"] == "still cannot write"
+
+
+def test_report_figures_and_markdown():
+    probe = {"app1": [dict(kind="down", at=101.4), dict(kind="up", at=102.9)]}
+    report = build_report("dr_failover", PLAN, EVENTS, probe,
+                          dict(passed=1, failed=0, checks=[dict(name="users", passed=True, expectation="= 3000",
+                                                                observed=3000)]), finished_at=104.0)
+    assert report["outcome"] == "success" and report["rto_seconds"] == 4.0
+    assert report["write_unavailable_seconds"] == 1.5
+    assert report["steps"][1]["offset_seconds"] == 1.3
+    md = report["markdown"]
+    assert md.startswith("# dr_failover report: SUCCESS")
+    assert "| RTO (start to validated) | 4.00 s |" in md and "| users | pass | = 3000 | 3000 |" in md
+
+
+def test_failed_validation_makes_a_failed_outcome_and_bad_lines_are_skipped():
+    report = build_report("dr_failover", PLAN, parse_jsonl('{"event": "playbook_start", "at": 1}\nnot json\n'),
+                          None, dict(failed=1, checks=[]), finished_at=3.0)
+    assert report["outcome"] == "failed" and report["rto_seconds"] == 2.0
+    assert report["write_unavailable_seconds"] is None
