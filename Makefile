@@ -85,7 +85,7 @@ integration: setup
 	python -m pytest -q tests/integration
 
 molecule: setup
-	cd extensions && molecule test --all
+	molecule test --all
 
 clean: lab-absent
 	rm -rf $(VENV) .collections .pytest_cache .ruff_cache
