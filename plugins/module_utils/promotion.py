@@ -20,7 +20,7 @@ def promotion_refusals(name, status, executed, required):
     """
     refusals = []
     if status:
-        if not status.get("sql_thread_running") and (status.get("last_sql_errno") or 0):
+        if not status.get("sql_thread_running") and status.get("last_sql_errno"):
             refusals.append("%s's SQL thread stopped with error %s (%s)" % (
                 name, status.get("last_sql_errno"), status.get("last_sql_error")))
         if not status.get("relay_log_applied"):

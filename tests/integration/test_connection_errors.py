@@ -27,7 +27,7 @@ def test_unreachable_port(lab):
 def test_missing_socket(lab, tmp_path):
     socket_path = str(tmp_path / "nope.sock")
     message = failure(dict(login_unix_socket=socket_path, login_user="drkit_admin",
-                               login_password="irrelevant-password"))
+                           login_password="irrelevant-password"))
     assert ("socket %s" % socket_path) in message and "does not exist" in message
 
 

@@ -21,12 +21,20 @@ def mariadb(name, executed, source=None, read_only=None, sql_running=True, appli
     return facts
 
 
-def servers(**facts_by_name):
+def servers(facts_by_name=None):
+    facts_by_name = facts_by_name or {}
     result = {}
     for name in PORTS:
         facts = facts_by_name.get(name.replace("-", "_"))
         result[name] = dict(facts=facts, error=None if facts else "connection refused",
                             replication_host="127.0.0.1", replication_port=PORTS[name])
+    return result
+
+
+def merged(**changes):
+    """HEALTHY with some servers replaced."""
+    result = dict(HEALTHY)
+    result.update(changes)
     return result
 
 
@@ -36,7 +44,7 @@ HEALTHY = dict(db_primary=mariadb("db-primary", "0-1-100"),
 
 
 def test_planned_failover_with_live_primary_fences_it_and_repoints_everyone():
-    plan = make_plan(servers(**HEALTHY), ["db-dr"])
+    plan = make_plan(servers(HEALTHY), ["db-dr"])
     assert plan["ok"], plan["refusals"]
     assert (plan["primary"], plan["candidate"], plan["primary_reachable"]) == ("db-primary", "db-dr", True)
     assert plan["fence"] == ["db-primary"]
@@ -48,8 +56,8 @@ def test_planned_failover_with_live_primary_fences_it_and_repoints_everyone():
 
 
 def test_lagging_candidate_is_caught_up_from_its_own_source():
-    facts = dict(HEALTHY, db_dr=mariadb("db-dr", "0-1-90", source="db-primary", lag=3))
-    plan = make_plan(servers(**facts), ["db-dr"])
+    facts = merged(db_dr=mariadb("db-dr", "0-1-90", source="db-primary", lag=3))
+    plan = make_plan(servers(facts), ["db-dr"])
     assert plan["ok"]
     assert plan["catch_up"] == dict(needed=True, source="db-primary", source_is_current=True, wait_for="0-1-100",
                                     source_host="127.0.0.1", source_port=3310)
@@ -57,12 +65,12 @@ def test_lagging_candidate_is_caught_up_from_its_own_source():
 
 
 def test_dead_primary_needs_confirmation():
-    facts = dict(HEALTHY, db_primary=None)
-    plan = make_plan(servers(**facts), ["db-dr"])
+    facts = merged(db_primary=None)
+    plan = make_plan(servers(facts), ["db-dr"])
     assert not plan["ok"]
     assert any("did not confirm it is dead" in r for r in plan["refusals"])
     assert plan["summary"][0] == "REFUSED: nothing was changed."
-    confirmed = make_plan(servers(**facts), ["db-dr"], primary_confirmed_dead=True)
+    confirmed = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True)
     assert confirmed["ok"] and confirmed["primary"] == "db-primary" and confirmed["fence"] == []
     assert confirmed["repoint"] == ["db-replica"]
 
@@ -70,43 +78,43 @@ def test_dead_primary_needs_confirmation():
 def test_dead_primary_candidate_behind_another_replica_catches_up_from_it():
     facts = dict(db_primary=None, db_replica=mariadb("db-replica", "0-1-120", source="db-primary"),
                  db_dr=mariadb("db-dr", "0-1-100", source="db-primary"))
-    plan = make_plan(servers(**facts), ["db-dr"], primary_confirmed_dead=True)
+    plan = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True)
     assert plan["ok"]
     assert plan["catch_up"]["source"] == "db-replica" and plan["catch_up"]["source_is_current"] is False
     assert plan["catch_up"]["wait_for"] == "0-1-120"
 
 
 def test_loss_beyond_every_reachable_server_is_refused_then_forced_with_reason():
-    facts = dict(HEALTHY, db_primary=None)
-    plan = make_plan(servers(**facts), ["db-dr"], primary_confirmed_dead=True, last_known_primary_gtid="0-1-150")
+    facts = merged(db_primary=None)
+    plan = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True, last_known_primary_gtid="0-1-150")
     assert not plan["ok"] and any("missing 50 transactions" in r for r in plan["refusals"])
-    no_reason = make_plan(servers(**facts), ["db-dr"], primary_confirmed_dead=True,
+    no_reason = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True,
                           last_known_primary_gtid="0-1-150", force=True)
     assert not no_reason["ok"] and "force needs a reason" in no_reason["refusals"][-1]
-    forced = make_plan(servers(**facts), ["db-dr"], primary_confirmed_dead=True, last_known_primary_gtid="0-1-150",
+    forced = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True, last_known_primary_gtid="0-1-150",
                        force=True, reason="primary's disks are gone")
     assert forced["ok"] and forced["forced"] and forced["rpo"]["lost_transactions"] == 50
     assert any(w.startswith("FORCED past:") for w in forced["warnings"])
 
 
 def test_stopped_sql_thread_candidate_is_refused():
-    facts = dict(HEALTHY, db_dr=mariadb("db-dr", "0-1-90", source="db-primary", sql_running=False, applied=False))
-    plan = make_plan(servers(**facts), ["db-dr"])
+    facts = merged(db_dr=mariadb("db-dr", "0-1-90", source="db-primary", sql_running=False, applied=False))
+    plan = make_plan(servers(facts), ["db-dr"])
     assert not plan["ok"]
     assert "db-dr's replication SQL thread is stopped and has fetched transactions it has not applied" in \
         plan["refusals"][0]
 
 
 def test_lag_above_limit_is_refused():
-    facts = dict(HEALTHY, db_dr=mariadb("db-dr", "0-1-90", source="db-primary", lag=7200))
-    plan = make_plan(servers(**facts), ["db-dr"], max_lag_seconds=300)
+    facts = merged(db_dr=mariadb("db-dr", "0-1-90", source="db-primary", lag=7200))
+    plan = make_plan(servers(facts), ["db-dr"], max_lag_seconds=300)
     assert not plan["ok"] and "7200 s behind" in plan["refusals"][0]
 
 
 def test_errant_local_write_on_candidate_is_refused():
     # db-dr wrote 0-3-101 itself; replication had applied up to 0-1-100.
     dr = mariadb("db-dr", "0-3-101", source="db-primary", binlog_pos="0-3-101", slave_pos="0-1-100")
-    plan = make_plan(servers(**dict(HEALTHY, db_dr=dr)), ["db-dr"])
+    plan = make_plan(servers(merged(db_dr=dr)), ["db-dr"])
     assert not plan["ok"]
     assert any("db-dr wrote transaction(s) itself in domain 0" in r for r in plan["refusals"])
 
@@ -115,8 +123,8 @@ def test_former_primary_is_not_errant():
     # db-dr was primary before (its own server id in its binlog) and everyone has its writes.
     primary = mariadb("db-primary", "0-3-100", binlog_pos="0-3-100")
     dr = mariadb("db-dr", "0-3-100", source="db-primary", binlog_pos="0-3-100", slave_pos="")
-    plan = make_plan(servers(db_primary=primary, db_replica=mariadb("db-replica", "0-3-100", source="db-primary"),
-                             db_dr=dr), ["db-dr"])
+    plan = make_plan(servers(dict(db_primary=primary, db_dr=dr,
+                                  db_replica=mariadb("db-replica", "0-3-100", source="db-primary"))), ["db-dr"])
     assert plan["ok"], plan["refusals"]
 
 
@@ -128,8 +136,9 @@ def test_mysql_errant_gtid_under_candidate_uuid():
         facts.update(flavor="mysql", server_uuid=uuid_dr if name == "db-dr" else uuid_p)
         return facts
     base = "%s:1-100" % uuid_p
-    plan = make_plan(servers(db_primary=mysql("db-primary", base), db_replica=mysql("db-replica", base, "db-primary"),
-                             db_dr=mysql("db-dr", base + ",%s:1-2" % uuid_dr, "db-primary")), ["db-dr"])
+    topology = dict(db_primary=mysql("db-primary", base), db_replica=mysql("db-replica", base, "db-primary"),
+                    db_dr=mysql("db-dr", base + ",%s:1-2" % uuid_dr, "db-primary"))
+    plan = make_plan(servers(topology), ["db-dr"])
     assert not plan["ok"] and "2 transaction(s) written on the replica itself" in plan["refusals"][0]
 
 
@@ -137,7 +146,7 @@ def test_rerun_after_success_has_nothing_to_do():
     after = dict(db_primary=mariadb("db-primary", "0-3-120", source="db-dr"),
                  db_replica=mariadb("db-replica", "0-3-120", source="db-dr"),
                  db_dr=mariadb("db-dr", "0-3-120", read_only=False, slave_pos="0-1-100"))
-    plan = make_plan(servers(**after), ["db-dr"])
+    plan = make_plan(servers(after), ["db-dr"])
     assert plan["ok"] and plan["candidate"] == "db-dr" and plan["already_primary"] and plan["nothing_to_do"]
     assert plan["fence"] == []
 
@@ -146,33 +155,33 @@ def test_returning_old_primary_that_is_writable_gets_fenced():
     after = dict(db_primary=mariadb("db-primary", "0-1-100", read_only=False),
                  db_replica=mariadb("db-replica", "0-3-120", source="db-dr"),
                  db_dr=mariadb("db-dr", "0-3-120", read_only=False, slave_pos="0-1-100"))
-    plan = make_plan(servers(**after), ["db-dr"])
+    plan = make_plan(servers(after), ["db-dr"])
     assert plan["candidate"] == "db-dr" and plan["fence"] == ["db-primary"] and not plan["nothing_to_do"]
 
 
 def test_candidate_choice_prefers_the_most_complete():
-    facts = dict(HEALTHY, db_dr=mariadb("db-dr", "0-1-90", source="db-primary"),
+    facts = merged(db_dr=mariadb("db-dr", "0-1-90", source="db-primary"),
                  db_replica=mariadb("db-replica", "0-1-100", source="db-primary"))
-    plan = make_plan(servers(**facts), ["db-dr", "db-replica"])
+    plan = make_plan(servers(facts), ["db-dr", "db-replica"])
     assert plan["candidate"] == "db-replica"
 
 
 def test_bad_inputs():
     with pytest.raises(PlanError, match="not database servers"):
-        make_plan(servers(**HEALTHY), ["db-nowhere"])
+        make_plan(servers(HEALTHY), ["db-nowhere"])
     mixed = dict(HEALTHY)
     mixed["db_dr"] = dict(mixed["db_dr"], flavor="mysql")
     with pytest.raises(PlanError, match="mix MySQL and MariaDB"):
-        make_plan(servers(**mixed), ["db-dr"])
+        make_plan(servers(mixed), ["db-dr"])
     nothing = make_plan(servers(), ["db-dr"])
     assert not nothing["ok"] and "no database server is reachable" in nothing["refusals"][-1]
 
 
 def test_switchover_needs_a_live_primary():
-    plan = make_plan(servers(**dict(HEALTHY, db_primary=None)), ["db-dr"], primary_confirmed_dead=True,
+    plan = make_plan(servers(merged(db_primary=None)), ["db-dr"], primary_confirmed_dead=True,
                      mode="switchover")
     assert not plan["ok"] and "a switchover needs a live primary" in plan["refusals"][0]
-    live = make_plan(servers(**HEALTHY), ["db-dr"], mode="switchover")
+    live = make_plan(servers(HEALTHY), ["db-dr"], mode="switchover")
     assert live["ok"] and live["mode"] == "switchover" and live["fence"] == ["db-primary"]
 
 
@@ -180,7 +189,7 @@ def test_failback_promotes_the_primary_site_again():
     after = dict(db_primary=mariadb("db-primary", "0-3-120", source="db-dr"),
                  db_replica=mariadb("db-replica", "0-3-120", source="db-dr"),
                  db_dr=mariadb("db-dr", "0-3-120", read_only=False, slave_pos="0-1-100"))
-    plan = make_plan(servers(**after), ["db-primary", "db-replica"], mode="failback")
+    plan = make_plan(servers(after), ["db-primary", "db-replica"], mode="failback")
     assert plan["ok"], plan["refusals"]
     assert (plan["candidate"], plan["primary"], plan["fence"]) == ("db-primary", "db-dr", ["db-dr"])
     assert plan["repoint"] == ["db-dr", "db-replica"]
