@@ -17,8 +17,14 @@ export ANSIBLE_FORCE_COLOR ?= 0
 
 .PHONY: demo test setup system-packages lab lab-absent lab-reset lint sanity unit integration molecule clean
 
-## The main job on the embedded lab (until dr_failover.yml exists: the topology of every server).
-demo: setup lab
+## The main job on the embedded lab: a fresh lab with the app writing, the primary killed,
+## dr_failover.yml to the DR site, validation, the report path and RTO. Safe to run again and again.
+demo: setup
+	ansible-playbook -i $(INVENTORY) playbooks/lab.yml -e lab_state=reset
+	ansible-playbook -i $(INVENTORY) playbooks/topology.yml
+	sleep 2  # let the stand-in app commit for a moment
+	ansible-playbook -i $(INVENTORY) playbooks/lab_kill.yml -e lab_kill=db-primary
+	ansible-playbook -i $(INVENTORY) playbooks/dr_failover.yml -e drkit_failover_primary_confirmed_dead=true
 	ansible-playbook -i $(INVENTORY) playbooks/topology.yml
 
 ## Every check: lint, unit, integration (real MariaDB lab), molecule scenarios.
