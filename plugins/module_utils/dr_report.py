@@ -71,8 +71,9 @@ def _iso(epoch):
 def build_report(kind, plan, events, app_events=None, validation=None, steps_results=None, finished_at=None,
                  started_at=None):
     """The report as a JSON-safe dict, plus its Markdown rendering under ``markdown``."""
+    # The timeline's first event is the real start (the playbook's); started_at is for runs without it.
     starts = [e["at"] for e in events if "at" in e]
-    started = started_at or (min(starts) if starts else finished_at)
+    started = min(starts) if starts else (started_at or finished_at)
     steps = timeline_steps(events)
     outages = write_outage(app_events, started or 0)
     closed = [w["seconds"] for w in outages if w["seconds"] is not None]
