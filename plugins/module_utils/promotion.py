@@ -64,12 +64,26 @@ class Promotion(object):
             super_read_only = str(variables.get("super_read_only", "")).upper() in ("ON", "1")
         return dict(status=status, executed=executed, read_only=read_only, super_read_only=super_read_only)
 
+    def _caught_up(self, state):
+        status = state["status"]
+        if not status:
+            return True
+        if not status["relay_log_applied"]:
+            return not status.get("sql_thread_running")  # nothing more will be applied: stop waiting
+        if all(required.is_subset(state["executed"]) for required in self.required.values()):
+            return True
+        # Still missing something: only a running IO thread can still bring it.
+        return not status.get("io_thread_running")
+
     def wait_for_relay_log(self, state):
-        """Give the SQL thread time to apply what the IO thread already fetched (bounded)."""
+        """Let replication apply what was fetched and fetch what the required sets name (bounded).
+
+        This is the catch-up when the candidate still replicates from the fenced primary: no
+        separate task, no CHANGE MASTER.
+        """
         deadline = time.time() + self.relay_log_timeout
-        while state["status"] and not state["status"]["relay_log_applied"] \
-                and state["status"].get("sql_thread_running") and time.time() < deadline:
-            time.sleep(0.05)
+        while not self._caught_up(state) and time.time() < deadline:
+            time.sleep(0.02)
             state = self.read_state()
         return state
 

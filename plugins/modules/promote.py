@@ -8,9 +8,10 @@ module: promote
 short_description: Promote a replica to primary after proving it has every transaction
 version_added: 0.1.0
 description:
-  - In one call, checks that the server's relay log is fully applied (waiting up to
-    O(relay_log_timeout) seconds for the SQL thread) and that its GTID set contains every set in
-    O(require_gtid) (the other reachable servers), then stops and resets replication and makes it
+  - In one call, checks that the server's relay log is fully applied and that its GTID set contains every set in
+    O(require_gtid) (the other reachable servers), waiting up to O(relay_log_timeout) seconds while its
+    replication threads still fetch and apply (the catch-up from a fenced primary), then stops and resets
+    replication and makes it
     writable (C(read_only=OFF), and C(super_read_only=OFF) on MySQL).
   - When a check fails it refuses, explains what is missing and changes nothing, unless
     O(force=true) with a O(reason), which is returned for the report.
@@ -33,7 +34,7 @@ options:
     type: dict
     default: {}
   relay_log_timeout:
-    description: Seconds to wait for the SQL thread to apply what the IO thread has fetched.
+    description: Seconds to wait for replication to fetch and apply what O(require_gtid) names.
     type: int
     default: 30
   force:

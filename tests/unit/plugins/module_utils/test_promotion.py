@@ -81,3 +81,38 @@ def test_already_primary_is_unchanged():
     server = FakeServer("10.11.19-MariaDB", dict(read_only="OFF", gtid_current_pos="0-3-10"), [])
     result = Promotion(server, {"db-primary": "0-1-5"}).run("db-dr")
     assert result["changed"] is False and result["plan"] == [] and server.executed == []
+
+
+class CatchingUpServer(FakeServer):
+    """A replica that fetches and applies the primary's last transactions while promote waits."""
+
+    def __init__(self):
+        status = dict(HEALTHY, source_host="127.0.0.1", source_port=3310, retrieved_gtid_set="0-1-95",
+                      source_log_file="b.1", relay_source_log_file="b.1", read_source_log_pos=9,
+                      exec_source_log_pos=9)
+        super(CatchingUpServer, self).__init__("10.11.19-MariaDB", dict(
+            read_only="ON", gtid_current_pos="0-1-95", gtid_slave_pos="0-1-95"), [status])
+        self.reads = 0
+
+    def variables(self, names):
+        self.reads += 1
+        if self.reads == 3 and self._rows:
+            self._variables.update(gtid_current_pos="0-1-100", gtid_slave_pos="0-1-100")
+            self._rows[0]["retrieved_gtid_set"] = "0-1-100"
+        return super(CatchingUpServer, self).variables(names)
+
+
+def test_promote_waits_for_the_fenced_primarys_last_transactions():
+    server = CatchingUpServer()
+    result = Promotion(server, {"db-primary": "0-1-100"}, relay_log_timeout=5).run("db-dr")
+    assert result.get("failed") is None and result["refusals"] == [] and server.reads >= 3
+    assert server.executed == ["STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only = OFF"]
+
+
+def test_promote_stops_waiting_when_nothing_more_can_come():
+    server = CatchingUpServer()
+    server._rows[0]["io_thread_running"] = False
+    server.reads = 10  # never catches up
+    result = Promotion(server, {"db-primary": "0-1-100"}, relay_log_timeout=30).run("db-dr")
+    assert result["failed"] and "missing 5 transactions" in result["msg"]
+    assert server.reads == 11  # one read, no 30 s wait
