@@ -44,12 +44,18 @@ def timeline_steps(events):
 
 
 def write_outage(app_events, since):
-    """The longest time the app could not write after ``since``, from its up/down transitions."""
+    """Times the app could not write during the run, from its up/down transitions.
+
+    An outage that began before ``since`` (the app was already down when the run started) counts
+    from its real beginning: that is what the application's users saw.
+    """
     windows = []
     for host, events in (app_events or {}).items():
         down_at = None
         for event in sorted(events, key=lambda e: e.get("at", 0)):
             if event.get("at", 0) < since:
+                # An app already down when the run started (the primary died first): its outage began then.
+                down_at = event["at"] if event.get("kind") == "down" else None
                 continue
             if event.get("kind") == "down" and down_at is None:
                 down_at = event["at"]

@@ -32,6 +32,9 @@ def test_write_outage_pairs_down_with_next_up_after_start():
                        dict(kind="down", at=101.4), dict(kind="up", at=102.9)]}
     assert write_outage(events, 100.0) == [dict(host="app1", down=101.4, up=102.9, seconds=1.5, error=None)]
     assert write_outage({"app1": [dict(kind="down", at=101.0)]}, 100.0)[0]["error"] == "still cannot write"
+    # Down before the run started (the primary was killed first): the outage counts from then.
+    already_down = {"app1": [dict(kind="up", at=80.0), dict(kind="down", at=95.0), dict(kind="up", at=103.0)]}
+    assert write_outage(already_down, 100.0) == [dict(host="app1", down=95.0, up=103.0, seconds=8.0, error=None)]
 
 
 def test_report_figures_and_markdown():
