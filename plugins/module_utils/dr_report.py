@@ -77,6 +77,11 @@ def _iso(epoch):
 def build_report(kind, plan, events, app_events=None, validation=None, steps_results=None, finished_at=None,
                  started_at=None):
     """The report as a JSON-safe dict, plus its Markdown rendering under ``markdown``."""
+    # A timeline file may hold earlier runs (a fixed DRKIT_TIMELINE_FILE): keep the last playbook's events.
+    for index in range(len(events) - 1, -1, -1):
+        if events[index].get("event") == "playbook_start":
+            events = events[index:]
+            break
     # The timeline's first event is the real start (the playbook's); started_at is for runs without it.
     starts = [e["at"] for e in events if "at" in e]
     started = min(starts) if starts else (started_at or finished_at)

@@ -184,14 +184,18 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
                 "only partitioned could still take writes. Check it, then re-run with "
                 "drkit_failover_primary_confirmed_dead=true" % (primary, plan["unreachable_errors"].get(primary)))
 
-    missing = union.difference(_gtid(cand))
+    # A candidate that already is the primary is the newest by definition; the others lagging it
+    # by a few commits read a moment apart is not something it misses.
+    missing = union.difference(_gtid(cand)) if not already_primary else parse_gtid_set("", union.flavor)
     plan["missing_gtid"] = str(missing)
     plan["missing_count"] = missing.count()
     holders = [n for n, f in reachable.items() if n != chosen and missing.is_subset(_gtid(f))]
     # Even with nothing missing now, the candidate keeps replicating from its current source until
     # promotion: the role waits there for what a fenced primary committed meanwhile.
     current_source = _source_name(cand, servers)
-    catch_up_from = current_source if current_source in reachable and current_source != chosen else None
+    catch_up_from = None
+    if current_source in reachable and current_source != chosen and not already_primary:
+        catch_up_from = current_source
     if not missing.is_empty():
         if holders:
             # Prefer what the candidate already replicates from: no CHANGE MASTER needed.

@@ -55,3 +55,10 @@ def test_failed_validation_makes_a_failed_outcome_and_bad_lines_are_skipped():
                           None, dict(failed=1, checks=[]), finished_at=3.0)
     assert report["outcome"] == "failed" and report["rto_seconds"] == 2.0
     assert report["write_unavailable_seconds"] is None
+
+
+def test_only_the_last_playbook_of_a_shared_timeline_file_counts():
+    earlier = [dict(event="playbook_start", at=10.0), dict(event="task_start", task="old", uuid="x", at=11.0),
+               dict(event="task_end", task="old", uuid="x", host="h", status="ok", at=12.0)]
+    report = build_report("dr_failover", PLAN, earlier + EVENTS, None, {}, finished_at=104.0)
+    assert report["rto_seconds"] == 4.0 and "old" not in [s["task"] for s in report["steps"]]

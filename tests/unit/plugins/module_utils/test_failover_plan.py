@@ -149,6 +149,13 @@ def test_rerun_after_success_has_nothing_to_do():
     plan = make_plan(servers(after), ["db-dr"])
     assert plan["ok"] and plan["candidate"] == "db-dr" and plan["already_primary"] and plan["nothing_to_do"]
     assert plan["fence"] == []
+    # Replicas read a moment after the primary may hold a few newer commits: not a catch-up.
+    racing = merged(db_primary=mariadb("db-primary", "0-3-124", source="db-dr"),
+                    db_replica=mariadb("db-replica", "0-3-123", source="db-dr"),
+                    db_dr=mariadb("db-dr", "0-3-120", read_only=False, slave_pos="0-1-100"))
+    plan = make_plan(servers(racing), ["db-dr"])
+    assert plan["nothing_to_do"] and plan["catch_up"]["source"] is None and plan["missing_count"] == 0
+    assert not any(line.startswith("Catch") for line in plan["summary"])
 
 
 def test_returning_old_primary_that_is_writable_gets_fenced():
