@@ -1,4 +1,4 @@
-"""Fixtures of the switchover scenario's tests: the lab's hosts, SQL on them, the app's files, the reports.
+"""Fixtures shared by the scenarios' testinfra tests: lab hosts, SQL on them, the app's files, the reports.
 
 Molecule runs pytest with ``--connection=ansible --ansible-inventory=<its inventory>``, whose links
 point at inventories/lab (ansible_connection=local: commands run on this machine).  Ports and paths
