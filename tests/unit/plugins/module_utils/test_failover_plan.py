@@ -168,7 +168,7 @@ def test_returning_old_primary_that_is_writable_gets_fenced():
 
 def test_candidate_choice_prefers_the_most_complete():
     facts = merged(db_dr=mariadb("db-dr", "0-1-90", source="db-primary"),
-                 db_replica=mariadb("db-replica", "0-1-100", source="db-primary"))
+                   db_replica=mariadb("db-replica", "0-1-100", source="db-primary"))
     plan = make_plan(servers(facts), ["db-dr", "db-replica"])
     assert plan["candidate"] == "db-replica"
 
