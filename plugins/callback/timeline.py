@@ -11,8 +11,8 @@ description:
   - Appends one JSON line per event (playbook start, play start, task start, task result per host,
     playbook end) to a file, so that the C(drkit.mysql.report) role can show every step with its
     start, end and outcome, and compute RTO from the first task to the validation.
-  - The file is O(timeline_file); when unset, C(reports/.timeline/<time>-<pid>.jsonl) next to the
-    playbook's parent directory. Its path is put into the environment variable C(DRKIT_TIMELINE_FILE)
+  - The file is O(timeline_file); when unset, C(~/.ansible/drkit/timeline/<time>-<pid>.jsonl) on the
+    control node (outside any checkout). Its path is put into the environment variable C(DRKIT_TIMELINE_FILE)
     of the controller, so tasks and lookups of the same run can read it.
   - Enable it with C(callbacks_enabled = drkit.mysql.timeline) in C(ansible.cfg).
   - Records task names, hosts, status, C(changed) and durations only, never task arguments or results,
@@ -59,8 +59,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_start(self, playbook):
         self._path = self.get_option("timeline_file")
         if not self._path:
-            base = os.path.dirname(os.path.dirname(os.path.abspath(playbook._file_name)))
-            directory = os.path.join(base, "reports", ".timeline")
+            directory = os.path.expanduser(os.path.join("~", ".ansible", "drkit", "timeline"))
             self._path = os.path.join(directory, "%s-%d.jsonl" % (time.strftime("%Y%m%dT%H%M%S"), os.getpid()))
         directory = os.path.dirname(self._path)
         if directory and not os.path.isdir(directory):
