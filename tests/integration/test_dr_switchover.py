@@ -2,8 +2,8 @@
 import json
 import time
 
-from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, source_port, \
-    variable, wait_for_app_on
+from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, rebuilt_after, \
+    source_port, variable, wait_for_app_on
 
 from helpers import run_playbook, sql
 
@@ -13,7 +13,8 @@ def report_of(proc):
     return json.load(open(path))
 
 
-def test_switchover_then_failback_lose_nothing(lab):
+def test_switchover_then_failback_lose_nothing(rebuilt_after):
+    """Leaves a lab with gtid_slave_pos set everywhere: later tests get a fresh one (rebuilt_after)."""
     proc = run_playbook("dr_switchover.yml")
     report = report_of(proc)
     assert report["kind"] == "dr_switchover" and report["outcome"] == "success"
@@ -33,7 +34,7 @@ def test_switchover_then_failback_lose_nothing(lab):
     wait_for_app_on(PRIMARY_PORT)
     time.sleep(0.5)
     assert_no_acked_write_lost("db-primary")
-    # The app wrote on db-primary again, so its position names it once more (what later tests expect).
+    # The app writes on db-primary again, so its position names it once more.
     deadline = time.time() + 10
     while not variable("db-primary", "gtid_binlog_pos").startswith("0-1-") and time.time() < deadline:
         time.sleep(0.2)
