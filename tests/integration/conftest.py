@@ -34,3 +34,10 @@ def lab():
     up = run_playbook("lab.yml")
     observed["first_run"] = recap(up.stdout)
     return observed
+
+
+@pytest.fixture
+def rebuilt_after(lab):
+    """For a test that leaves history no cleanup can undo: rebuild the lab after it."""
+    yield
+    run_playbook("lab.yml", "-e", "lab_state=reset")

@@ -94,13 +94,6 @@ def test_lagging_candidate_is_refused_and_nothing_changes(lab):
     assert_untouched()
 
 
-@pytest.fixture
-def rebuilt_after(lab):
-    """The test leaves history no cleanup can undo: rebuild the lab after it."""
-    yield
-    run_playbook("lab.yml", "-e", "lab_state=reset")
-
-
 def test_errant_transaction_on_candidate_is_refused(rebuilt_after):
     # A write made on the DR replica itself, in a domain of its own so replication keeps running.
     sql("db-dr", "SET SESSION gtid_domain_id = 77; CREATE TABLE shop.errant (id INT PRIMARY KEY);"

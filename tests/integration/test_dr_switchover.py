@@ -2,8 +2,8 @@
 import json
 import time
 
-from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, rebuilt_after, \
-    source_port, variable, wait_for_app_on
+from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, source_port, \
+    variable, wait_for_app_on
 
 from helpers import run_playbook, sql
 
