@@ -197,7 +197,11 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
     if current_source in reachable and current_source != chosen and not already_primary:
         catch_up_from = current_source
     if not missing.is_empty():
-        if holders:
+        if catch_up_from and catch_up_from in writable:
+            # Its source is the live primary: once fenced, that has every transaction, whatever another
+            # replica read a moment later seemed to have. No CHANGE MASTER inside the write window.
+            pass
+        elif holders:
             # Prefer what the candidate already replicates from: no CHANGE MASTER needed.
             if current_source not in holders:
                 catch_up_from = sorted(holders, key=lambda n: (n not in writable, n))[0]

@@ -537,8 +537,18 @@ def manage_replica(server, options, check_mode=False):
             if step.sql == dialect.start_replica_sql:
                 now = current_source(server)
                 previous_error = (now.get('last_io_errno') or 0, now.get('last_io_error') or '')
+            params = step.params
+            if step.sql == 'SET GLOBAL gtid_slave_pos = %s':
+                # The plan read the positions while replication still ran; with the threads stopped they
+                # may have moved on, and a stale value would make the SQL thread apply transactions twice
+                # (error 1950 in strict mode). Decide again from what is true now.
+                positions = server.variables(['gtid_binlog_pos', 'gtid_slave_pos'])
+                fresh = gtid_slave_pos_fix(positions.get('gtid_binlog_pos'), positions.get('gtid_slave_pos', ''))
+                if fresh is None:
+                    continue
+                params = (fresh,)
             try:
-                server.execute(step.sql, step.params)
+                server.execute(step.sql, params)
             except Exception as exc:
                 raise ReplicaError('%s failed on %s: %s.'
                                    % (step.text.split(' (')[0], server.target, _error_text(exc))) from None

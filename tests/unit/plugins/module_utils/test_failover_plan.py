@@ -200,3 +200,12 @@ def test_failback_promotes_the_primary_site_again():
     assert plan["ok"], plan["refusals"]
     assert (plan["candidate"], plan["primary"], plan["fence"]) == ("db-primary", "db-dr", ["db-dr"])
     assert plan["repoint"] == ["db-dr", "db-replica"]
+
+
+def test_live_primary_source_wins_over_a_replica_read_later():
+    # db-replica was read a moment after the primary and looks more complete than both.
+    facts = merged(db_replica=mariadb("db-replica", "0-1-104", source="db-primary"),
+                   db_dr=mariadb("db-dr", "0-1-99", source="db-primary"))
+    plan = make_plan(servers(facts), ["db-dr"], mode="switchover")
+    assert plan["ok"] and plan["catch_up"]["source"] == "db-primary" and plan["catch_up"]["source_is_current"]
+    assert plan["rpo"]["lost_transactions"] == 0
