@@ -152,7 +152,8 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
             raise PlanError("last known GTID set of the primary is not valid: %s" % exc) from None
     plan["union_gtid"] = str(union)
 
-    chosen, refusals = _choose(candidate, candidates, reachable, union, max_lag_seconds)
+    chosen, refusals = _choose(candidate, candidates, reachable, union, max_lag_seconds,
+                               by_preference=plan["primary_reachable"])
     if not chosen:
         for text in refusals:
             plan["refusals"].append(text)
@@ -256,8 +257,12 @@ def _current_primary(primary, reachable, servers, writable, candidates):
     return writable[0] if writable else None
 
 
-def _choose(pinned, candidates, reachable, union, max_lag):
-    """The candidate to promote, or (None, reasons)."""
+def _choose(pinned, candidates, reachable, union, max_lag, by_preference=False):
+    """The candidate to promote, or (None, reasons).
+
+    With a live primary every healthy candidate can catch up from it, so the order of preference
+    decides (completeness read a moment apart is noise); with the primary gone, completeness decides.
+    """
     refusals = []
     names = [pinned] if pinned else list(candidates)
     usable = []
@@ -275,6 +280,8 @@ def _choose(pinned, candidates, reachable, union, max_lag):
         if not names:
             refusals.append("no failover candidate: the DR site group is empty")
         return None, refusals
+    if by_preference:
+        return usable[0], []
     ranked = sorted(usable, key=lambda n: (union.difference(_gtid(reachable[n])).count(), names.index(n)))
     return ranked[0], []
 

@@ -166,11 +166,18 @@ def test_returning_old_primary_that_is_writable_gets_fenced():
     assert plan["candidate"] == "db-dr" and plan["fence"] == ["db-primary"] and not plan["nothing_to_do"]
 
 
-def test_candidate_choice_prefers_the_most_complete():
+def test_candidate_choice_prefers_the_most_complete_when_the_primary_is_gone():
+    facts = merged(db_primary=None, db_dr=mariadb("db-dr", "0-1-90", source="db-primary"),
+                   db_replica=mariadb("db-replica", "0-1-100", source="db-primary"))
+    plan = make_plan(servers(facts), ["db-dr", "db-replica"], primary_confirmed_dead=True)
+    assert plan["candidate"] == "db-replica"
+
+
+def test_candidate_choice_follows_preference_while_the_primary_lives():
     facts = merged(db_dr=mariadb("db-dr", "0-1-90", source="db-primary"),
                    db_replica=mariadb("db-replica", "0-1-100", source="db-primary"))
     plan = make_plan(servers(facts), ["db-dr", "db-replica"])
-    assert plan["candidate"] == "db-replica"
+    assert plan["candidate"] == "db-dr" and plan["catch_up"]["source"] == "db-primary"
 
 
 def test_bad_inputs():
