@@ -5,14 +5,15 @@ name: topology_table
 short_description: Render topology facts of several servers as a text table
 version_added: 0.1.0
 description:
-  - Takes a mapping of inventory host name to C(drkit_mysql_topology) facts
-    (as set by M(drkit.mysql.topology_facts)) and returns a multi-line table.
+  - Takes a mapping of inventory host name to C(drkit_mysql_topology) facts (as set by
+    M(drkit.mysql.topology_facts)), or to the registered results of that module, and returns a multi-line
+    table. A failed result (an unreachable server) is a row saying so, with its error below the table.
   - Columns are role, version, read-only state, replication source, thread states, lag,
     whether the relay log is applied and the executed GTID set; warnings follow the table.
 positional: _input
 options:
   _input:
-    description: Mapping of host name to topology facts.
+    description: Mapping of host name to topology facts or registered topology_facts results.
     type: dict
     required: true
 author: drkit.mysql maintainers (@drkit)
@@ -43,12 +44,26 @@ def _yes_no(value):
     return "yes" if value else "no"
 
 
+def _facts_of(value):
+    """Topology facts, given either the facts or a registered topology_facts result (failed: None)."""
+    if not isinstance(value, dict):
+        return None
+    if "ansible_facts" in value or "failed" in value or "msg" in value:
+        if value.get("failed"):
+            return None
+        return (value.get("ansible_facts") or {}).get("drkit_mysql_topology")
+    return value
+
+
 def topology_rows(facts_by_host):
     rows, notes = [], []
     for host in sorted(facts_by_host):
-        facts = facts_by_host[host]
+        facts = _facts_of(facts_by_host[host])
         if not facts:
             rows.append([host, "unreachable"] + [None] * (len(HEADERS) - 2))
+            error = (facts_by_host[host] or {}).get("msg") if isinstance(facts_by_host[host], dict) else None
+            if error:
+                notes.append("%s: %s" % (host, error))
             continue
         replica = facts.get("replica") or {}
         read_only = _yes_no(facts.get("read_only"))

@@ -22,3 +22,16 @@ def test_table_has_a_row_per_host_and_lists_warnings():
     assert "unreachable" in by_host["db-gone"]
     assert "! db-dr: binlog_row_image is MINIMAL, not FULL: flashback cannot rebuild rows" in lines
     assert "! db-dr: last sql error Duplicate entry" in lines
+
+
+def test_registered_results_are_accepted_and_a_failed_one_is_unreachable():
+    facts = dict(role="primary", flavor="mariadb", version_info=dict(major=10, minor=11, patch=19), server_id=1,
+                 read_only=False, replica=None, gtid=dict(executed="0-1-5"), warnings=[])
+    table = topology_table({
+        "db-primary": {"changed": False, "ansible_facts": {"drkit_mysql_topology": facts}},
+        "db-dead": {"failed": True, "msg": "Cannot connect to the server at 127.0.0.1:3310 as drkit_admin: refused."},
+    })
+    lines = table.splitlines()
+    assert any(line.startswith("db-primary") and "0-1-5" in line for line in lines)
+    assert any(line.startswith("db-dead") and "unreachable" in line for line in lines)
+    assert "! db-dead: Cannot connect to the server at 127.0.0.1:3310 as drkit_admin: refused." in lines
