@@ -362,6 +362,25 @@ def test_manage_replica_former_primary_runs_the_fix(monkeypatch):
     assert result['changed'] is True and result['source']['after']['port'] == 3312
 
 
+class MovingReplica(FakeReplica):
+    """Its binlog moves on between the plan and STOP SLAVE (writes relayed through it meanwhile)."""
+
+    def execute(self, sql, params=None):
+        super(MovingReplica, self).execute(sql, params)
+        if sql == 'STOP SLAVE':
+            self.vars.update(gtid_binlog_pos='0-3-260', gtid_slave_pos='0-3-258')
+
+
+def test_manage_replica_decides_the_slave_pos_fix_again_after_stop(monkeypatch):
+    monkeypatch.setattr(replication, 'SETTLE_SECONDS', 0)
+    server = MovingReplica(rows=[mariadb_row(), mariadb_row(), mariadb_row(port=3312)],
+                           variables={'gtid_binlog_pos': '0-3-255', 'gtid_slave_pos': '0-3-250'})
+    manage_replica(server, options())
+    fixes = [entry for entry in server.executed if entry[0] == 'SET GLOBAL gtid_slave_pos = %s']
+    # The plan saw 0-3-255; the value set is the one true once the threads stopped.
+    assert fixes == [('SET GLOBAL gtid_slave_pos = %s', ('0-3-260',))]
+
+
 def test_manage_replica_needs_the_password_to_change():
     server = FakeReplica(rows=[mariadb_row()])
     with pytest.raises(ReplicaError) as error:
