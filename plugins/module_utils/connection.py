@@ -120,6 +120,23 @@ def connect(params):
         raise ConnectionFailure(explain_connect_error(exc, params)) from None
 
 
+def server_bool(value):
+    """A server variable's text ('ON', 'OFF', '1', '0', 'YES', ...) as a bool; None stays None."""
+    if value is None:
+        return None
+    if isinstance(value, bytes):
+        value = value.decode("utf-8", "replace")
+    return str(value).strip().upper() in ("ON", "1", "TRUE", "YES")
+
+
+def server_int(value):
+    """A server value as an int, or None when it is missing or not a number."""
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
 def placeholders(count):
     """``%s, %s, ...`` for an IN list whose values go as parameters."""
     return ", ".join(["%s"] * count)

@@ -28,6 +28,8 @@ from __future__ import absolute_import, division, print_function
 import re
 import time
 
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import server_bool, server_int
+
 __metaclass__ = type
 
 FENCED = 'fenced'
@@ -61,15 +63,6 @@ class FenceError(Exception):
 # state
 # --------------------------------------------------------------------------
 
-def _on(value):
-    """Server variable text ('ON', '1', 'OFF', '0') as a bool; None stays None."""
-    if value is None:
-        return None
-    if isinstance(value, bytes):
-        value = value.decode('utf-8', 'replace')
-    return str(value).strip().upper() in ('ON', '1', 'TRUE', 'YES')
-
-
 def fence_variables(dialect):
     """Variables that make up the fence on this dialect."""
     if dialect.has_super_read_only:
@@ -82,9 +75,9 @@ def parse_fence_state(dialect, variables):
 
     super_read_only is None where the dialect has none (MariaDB).
     """
-    state = dict(read_only=_on(variables.get('read_only')), super_read_only=None)
+    state = dict(read_only=server_bool(variables.get('read_only')), super_read_only=None)
     if dialect.has_super_read_only:
-        state['super_read_only'] = _on(variables.get('super_read_only'))
+        state['super_read_only'] = server_bool(variables.get('super_read_only'))
     return state
 
 
@@ -170,13 +163,6 @@ def _text(value):
     return value
 
 
-def _int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def mask_statement(info, limit=INFO_MAX):
     """Statement text safe to report: quoted literals become '?', at most ``limit`` characters.
 
@@ -196,12 +182,12 @@ def normalize_session(row):
     """A SHOW FULL PROCESSLIST row as ``{id, user, host, db, command, time, state, info}``."""
     lowered = dict((str(_text(k)).lower(), _text(v)) for k, v in row.items())
     return dict(
-        id=_int(lowered.get('id')),
+        id=server_int(lowered.get('id')),
         user=lowered.get('user'),
         host=lowered.get('host'),
         db=lowered.get('db'),
         command=lowered.get('command'),
-        time=_int(lowered.get('time')),
+        time=server_int(lowered.get('time')),
         state=lowered.get('state') or '',
         info=mask_statement(lowered.get('info')),
     )
@@ -307,7 +293,7 @@ def list_sessions(server):
 
 def own_connection_id(server):
     rows = server.rows('SELECT CONNECTION_ID() AS id')
-    return _int(rows[0]['id']) if rows else None
+    return server_int(rows[0]['id']) if rows else None
 
 
 def _error_code(exc):

@@ -8,6 +8,7 @@ unit-testable; ``promote`` does the waiting and the writes.
 """
 import time
 
+from ansible_collections.drkit.mysql.plugins.module_utils.fencing import fence_variables, parse_fence_state
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import describe_missing, parse_gtid_set
 from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
 
@@ -43,9 +44,7 @@ class Promotion(object):
 
     def read_state(self):
         dialect = self.dialect
-        names = ["read_only", dialect.executed_gtid_variable]
-        if dialect.has_super_read_only:
-            names.append("super_read_only")
+        names = fence_variables(dialect) + [dialect.executed_gtid_variable]
         if dialect.replica_gtid_variable:
             names.append(dialect.replica_gtid_variable)
         variables = self.server.variables(names)
@@ -58,11 +57,9 @@ class Promotion(object):
                 applied = parse_gtid_set(variables.get(dialect.replica_gtid_variable) or "", dialect.flavor)
             status = dict(status)
             status["relay_log_applied"], status["relay_log_reason"] = relay_log_applied(status, applied)
-        read_only = str(variables.get("read_only", "")).upper() in ("ON", "1")
-        super_read_only = None
-        if dialect.has_super_read_only:
-            super_read_only = str(variables.get("super_read_only", "")).upper() in ("ON", "1")
-        return dict(status=status, executed=executed, read_only=read_only, super_read_only=super_read_only)
+        fence = parse_fence_state(dialect, variables)
+        return dict(status=status, executed=executed, read_only=fence["read_only"],
+                    super_read_only=fence["super_read_only"])
 
     def _caught_up(self, state):
         status = state["status"]

@@ -3,7 +3,7 @@
 Kept apart from the module so the shaping of facts can be tested with
 recorded rows, and so preflight-style code can reuse it for many servers.
 """
-from ansible_collections.drkit.mysql.plugins.module_utils.connection import placeholders
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import placeholders, server_bool, server_int
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
 from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
 
@@ -16,26 +16,12 @@ TOPOLOGY_VARIABLES = (
 )
 
 
-def as_bool(value):
-    """Server booleans arrive as 'ON'/'OFF'/'1'/'0'; None stays None."""
-    if value is None:
-        return None
-    return str(value).strip().upper() in ("ON", "1", "YES", "TRUE")
-
-
-def as_int(value):
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
-
-
 def connected_replicas(server):
     """Replicas registered with this server; falls back to dump threads in the processlist."""
     try:
         rows = server.rows(server.dialect.show_replicas)
-        return [dict(server_id=as_int(row.get("Server_id", row.get("Server_Id"))),
-                     host=row.get("Host") or None, port=as_int(row.get("Port")))
+        return [dict(server_id=server_int(row.get("Server_id", row.get("Server_Id"))),
+                     host=row.get("Host") or None, port=server_int(row.get("Port")))
                 for row in rows]
     except Exception:  # missing privilege: the processlist still shows dump threads
         names = tuple(server.dialect.binlog_dump_command_names)
@@ -79,17 +65,17 @@ def gather_topology(server):
         version_info=dict(zip(("major", "minor", "patch"), list(dialect.version) + [0, 0, 0])),
         supported=getattr(dialect, "supported", True),
         hostname=var.get("hostname"),
-        port=as_int(var.get("port")),
-        server_id=as_int(var.get("server_id")),
+        port=server_int(var.get("port")),
+        server_id=server_int(var.get("server_id")),
         server_uuid=var.get("server_uuid"),
-        read_only=as_bool(var.get("read_only")),
-        super_read_only=as_bool(var.get("super_read_only")) if dialect.has_super_read_only else None,
+        read_only=server_bool(var.get("read_only")),
+        super_read_only=server_bool(var.get("super_read_only")) if dialect.has_super_read_only else None,
         binlog=dict(
-            enabled=bool(as_bool(var.get("log_bin"))),
+            enabled=bool(server_bool(var.get("log_bin"))),
             format=var.get("binlog_format"),
             row_image=var.get("binlog_row_image"),
             row_metadata=var.get("binlog_row_metadata"),
-            log_replica_updates=as_bool(var.get("log_replica_updates", var.get("log_slave_updates"))),
+            log_replica_updates=server_bool(var.get("log_replica_updates", var.get("log_slave_updates"))),
             file=None,
             position=None,
         ),
@@ -97,8 +83,8 @@ def gather_topology(server):
             executed=str(executed),
             transactions=executed.count(),
             mode=var.get("gtid_mode"),
-            strict_mode=as_bool(var.get("gtid_strict_mode")),
-            domain_id=as_int(var.get("gtid_domain_id")),
+            strict_mode=server_bool(var.get("gtid_strict_mode")),
+            domain_id=server_int(var.get("gtid_domain_id")),
             binlog_pos=var.get("gtid_binlog_pos"),
             slave_pos=var.get("gtid_slave_pos"),
         ),
