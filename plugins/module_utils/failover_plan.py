@@ -159,6 +159,8 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
             plan["refusals"].append(text)
         return _refuse(plan, None)
     plan["candidate"] = chosen
+    # Where the others (and by default the applications) reach the new primary.
+    plan["candidate_host"], plan["candidate_port"] = _address(servers[chosen])
     cand = reachable[chosen]
     plan["candidate_gtid"] = str(_gtid(cand))
     errant = errant_transactions(chosen, cand, [f for n, f in reachable.items() if n != chosen])

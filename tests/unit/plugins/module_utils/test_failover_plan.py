@@ -52,6 +52,7 @@ def test_planned_failover_with_live_primary_fences_it_and_repoints_everyone():
     assert plan["catch_up"]["needed"] is False and plan["rpo"]["lost_transactions"] == 0
     assert plan["catch_up"]["source"] == "db-primary" and plan["catch_up"]["source_is_current"]
     assert plan["require_gtid"] == {"db-primary": "0-1-100", "db-replica": "0-1-100"}
+    assert (plan["candidate_host"], plan["candidate_port"]) == ("127.0.0.1", 3312)
     assert "Promote db-dr (old primary: db-primary, reachable)." in plan["summary"]
 
 
