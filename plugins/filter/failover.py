@@ -11,6 +11,9 @@ description:
     defaulting to C(drkit_mysql_login_host) / C(drkit_mysql_port)).
   - Returns the plan (old primary, candidate, whom to fence, catch-up source, replicas to repoint, refusals and
     warnings) and a C(summary) list of lines for people. A plan with C(ok=false) must not be carried out.
+  - The same plugin file also provides C(fence_targets) - the plan piped into it with O(hostvars) gives the
+    servers to fence as the O(drkit.mysql.promote#module:fence) list (each one's replication address and its own
+    C(drkit_mysql_login_user) / C(drkit_mysql_login_password) when set).
   - A candidate is chosen only if it holds, or can first be caught up to, every transaction any reachable
     server has; a lagging candidate whose SQL thread is stopped, one with errant transactions, or an
     unreachable primary that the play did not confirm dead are refused.
@@ -118,6 +121,22 @@ def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_to
         raise AnsibleFilterError("Cannot plan the failover: %s" % exc) from None
 
 
+def fence_targets(plan, hostvars):
+    """The plan's servers to fence, as promote's ``fence`` option: address and account of each."""
+    names = list((plan or {}).get("fence") or [])
+    servers = servers_from_hostvars(names, hostvars, "drkit_preflight_topology")
+    targets = []
+    for name in names:
+        target = dict(name=name, login_host=servers[name]["replication_host"],
+                      login_port=servers[name]["replication_port"])
+        for key in ("login_user", "login_password"):
+            value = hostvars[name].get("drkit_mysql_" + key)
+            if value:
+                target[key] = value
+        targets.append(target)
+    return targets
+
+
 class FilterModule(object):
     def filters(self):
-        return {"failover_plan": failover_plan}
+        return {"failover_plan": failover_plan, "fence_targets": fence_targets}

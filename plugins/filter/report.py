@@ -23,7 +23,9 @@ options:
     type: str
     default: ""
   app_events:
-    description: Mapping of app host to the text of its probe's JSON-lines events file.
+    description:
+      - Mapping of app host to the text of its probe's JSON-lines events file, or to the result of
+        M(ansible.builtin.slurp) of that file (hosts whose result has no content are left out).
     type: dict
     default: {}
   validation:
@@ -52,6 +54,7 @@ _value:
   type: dict
 """
 
+import base64
 import time
 
 from ansible_collections.drkit.mysql.plugins.module_utils.dr_report import build_report, parse_jsonl
@@ -59,7 +62,13 @@ from ansible_collections.drkit.mysql.plugins.module_utils.dr_report import build
 
 def dr_report(kind, plan, timeline="", app_events=None, validation=None, results=None, started_at=None):
     events = parse_jsonl(timeline)
-    apps = dict((host, parse_jsonl(text)) for host, text in (app_events or {}).items())
+    apps = {}
+    for host, probe in (app_events or {}).items():
+        if isinstance(probe, dict):
+            if not probe.get("content"):
+                continue
+            probe = base64.b64decode(probe["content"]).decode("utf-8", "replace")
+        apps[host] = parse_jsonl(probe or "")
     return build_report(kind, plan or {}, events, apps, validation or {}, results or {}, time.time(),
                         float(started_at) if started_at else None)
 

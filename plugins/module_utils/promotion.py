@@ -8,7 +8,12 @@ unit-testable; ``promote`` does the waiting and the writes.
 """
 import time
 
-from ansible_collections.drkit.mysql.plugins.module_utils.fencing import fence_variables, parse_fence_state
+from ansible_collections.drkit.mysql.plugins.module_utils.fencing import (
+    FENCED,
+    apply_fence,
+    fence_variables,
+    parse_fence_state,
+)
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import describe_missing, parse_gtid_set
 from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
 
@@ -102,20 +107,59 @@ class Promotion(object):
             statements.extend(dialect.read_only_statements(False))
         return statements
 
-    def run(self, name, check_mode=False, force=False, reason=None):
+    def fence_writers(self, fences, check_mode, kill_sessions, timeout):
+        """Fence the old writers in this call, so the write window holds no task boundary.
+
+        fences: [(name, Server)]. What each had committed once fenced becomes a set this server
+        must contain. Returns {name: the fence module's result}.
+        """
+        results = {}
+        for name, server in fences:
+            result = apply_fence(server, FENCED, kill_sessions=kill_sessions, timeout=timeout,
+                                 check_mode=check_mode)
+            results[name] = result
+            self.required[name] = parse_gtid_set(result["gtid_executed"], self.dialect.flavor)
+        return results
+
+    @staticmethod
+    def lift_fences(fences, results):
+        """Put back the fences this call set (a refused promotion must leave the writers writing)."""
+        lifted = []
+        for name, server in fences:
+            result = results.get(name)
+            if result and result.get("statements") and not result["before"].get("read_only"):
+                undo = result["undo"]
+                apply_fence(server, undo["state"], super_read_only=undo.get("super_read_only", True))
+                lifted.append(name)
+        return lifted
+
+    def run(self, name, check_mode=False, force=False, reason=None, fences=(), kill_sessions=False,
+            fence_timeout=10):
+        state = self.read_state()
+        result = dict(forced=False, reason=reason, fenced={}, fences_lifted=[])
+        # A broken candidate is refused before the writers are fenced: no write window for nothing.
+        early = promotion_refusals(name, state["status"], state["executed"], {}) if fences and not force else []
+        if fences and not early:
+            result["fenced"] = self.fence_writers(fences, check_mode, kill_sessions, fence_timeout)
         # Waiting only reads, so check mode waits too: its verdict is then the real one.
-        state = self.wait_for_relay_log(self.read_state())
-        refusals = promotion_refusals(name, state["status"], state["executed"], self.required)
-        result = dict(before=self.describe(state), refusals=refusals, forced=False, reason=reason)
+        if not early:
+            state = self.wait_for_relay_log(state)
+        refusals = early or promotion_refusals(name, state["status"], state["executed"], self.required)
+        result.update(before=self.describe(state), refusals=refusals)
         statements = self.steps(state)
         result["plan"] = statements
         if refusals and not force:
             result["failed"] = True
-            result["msg"] = "Refusing to promote %s: %s. Nothing was changed." % (name, "; ".join(refusals))
+            lifted = [] if check_mode else self.lift_fences(fences, result["fenced"])
+            result["fences_lifted"] = lifted
+            result["msg"] = "Refusing to promote %s: %s. %s" % (
+                name, "; ".join(refusals),
+                ("Nothing was changed: the fence on %s was lifted again." % ", ".join(lifted)) if lifted
+                else "Nothing was changed.")
             return result
         if refusals:
             result["forced"] = True
-        result["changed"] = bool(statements)
+        result["changed"] = bool(statements) or any(f.get("changed") for f in result["fenced"].values())
         if check_mode or not statements:
             result["after"] = result["before"] if not statements else dict(
                 result["before"], role="primary", read_only=False, source=None,

@@ -16,6 +16,10 @@ description:
   - When a check fails it refuses, explains what is missing and changes nothing, unless
     O(force=true) with a O(reason), which is returned for the report.
   - A server that is already a writable primary with no replication is left alone (C(changed=false)).
+  - With O(fence), the same call first fences the old writers (C(read_only), sessions killed as
+    O(kill_sessions) says), adds what each had committed to the sets to contain, waits for them and promotes.
+    A switchover then has no task boundary inside its write window. When the promotion is refused after the
+    fence, the fences this call set are lifted again, so the old primary takes writes as before.
 author: drkit.mysql maintainers (@drkit)
 extends_documentation_fragment:
   - drkit.mysql.connection
@@ -48,6 +52,44 @@ options:
     description: Name of the server in messages (the inventory name).
     type: str
     default: the server
+  fence:
+    description:
+      - Servers to fence just before the wait and the promotion, usually the old primary. Each is reached with
+        its own address; connection options it does not set are this module's.
+      - A candidate that is already refused (its SQL thread stopped on an error) is refused before any fence.
+    type: list
+    elements: dict
+    default: []
+    suboptions:
+      name:
+        description: Name of the server in messages and in RV(fenced).
+        type: str
+        required: true
+      login_host:
+        description: Address of the server to fence.
+        type: str
+      login_port:
+        description: Its port.
+        type: int
+      login_user:
+        description: Account to fence it with (default O(login_user)).
+        type: str
+      login_password:
+        description: That account's password (default O(login_password)).
+        type: str
+      login_unix_socket:
+        description: Its socket, when it runs on the same host.
+        type: path
+  kill_sessions:
+    description:
+      - With O(fence) - also kill client sessions on the fenced servers (see M(drkit.mysql.fence)).
+      - Takes a boolean or V(always).
+    type: raw
+    default: true
+  fence_timeout:
+    description: Seconds C(SET GLOBAL read_only) may wait for running statements on a fenced server.
+    type: int
+    default: 10
 """
 
 EXAMPLES = r"""
@@ -57,6 +99,15 @@ EXAMPLES = r"""
     require_gtid:
       db-primary: "0-1-1200"
       db-replica: "0-1-1200"
+
+- name: Switchover in one call - fence the old primary, wait for what it committed, promote
+  drkit.mysql.promote:
+    name: db-dr
+    fence:
+      - name: db-primary
+        login_host: 10.0.1.10
+        login_port: 3306
+    require_gtid: "{{ other_servers_gtid }}"
 """
 
 RETURN = r"""
@@ -87,6 +138,15 @@ reason:
   description: The O(reason) given.
   returned: always
   type: str
+fenced:
+  description: The result of each fence of O(fence), by name (as M(drkit.mysql.fence) returns it).
+  returned: always
+  type: dict
+fences_lifted:
+  description: Servers whose fence was lifted again because the promotion was refused.
+  returned: always
+  type: list
+  elements: str
 promote_ms:
   description: Milliseconds the promoting statements took.
   returned: when changed
@@ -95,9 +155,15 @@ promote_ms:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.drkit.mysql.plugins.module_utils.connection import connection_argument_spec
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import (
+    ConnectionFailure,
+    connection_argument_spec,
+)
+from ansible_collections.drkit.mysql.plugins.module_utils.fencing import normalize_kill_sessions
 from ansible_collections.drkit.mysql.plugins.module_utils.promotion import Promotion
-from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
+from ansible_collections.drkit.mysql.plugins.module_utils.server import Server, open_server_or_fail
+
+FENCE_CONNECTION_KEYS = ("login_host", "login_port", "login_user", "login_password", "login_unix_socket")
 
 
 def main():
@@ -108,23 +174,58 @@ def main():
         force=dict(type="bool", default=False),
         reason=dict(type="str"),
         name=dict(type="str", default="the server"),
+        fence=dict(type="list", elements="dict", default=[], options=dict(
+            name=dict(type="str", required=True),
+            login_host=dict(type="str"),
+            login_port=dict(type="int"),
+            login_user=dict(type="str"),
+            login_password=dict(type="str", no_log=True),
+            login_unix_socket=dict(type="path"),
+        )),
+        kill_sessions=dict(type="raw", default=True),
+        fence_timeout=dict(type="int", default=10),
     )
     module = AnsibleModule(argument_spec=spec, required_if=[("force", True, ("reason",))],
                            supports_check_mode=True)
-    server = open_server_or_fail(module)
+    params = module.params
     try:
-        promotion = Promotion(server, module.params["require_gtid"], module.params["relay_log_timeout"])
-        result = promotion.run(module.params["name"], module.check_mode, module.params["force"],
-                               module.params["reason"])
+        kill_sessions = normalize_kill_sessions(params["kill_sessions"])
+    except ValueError as exc:
+        module.fail_json(msg=str(exc))
+    server = open_server_or_fail(module)
+    fences = []
+    try:
+        fences = open_fence_targets(module)
+        promotion = Promotion(server, params["require_gtid"], params["relay_log_timeout"])
+        result = promotion.run(params["name"], module.check_mode, params["force"], params["reason"],
+                               fences=fences, kill_sessions=kill_sessions, fence_timeout=params["fence_timeout"])
     except Exception as exc:
-        module.fail_json(msg="Promoting %s (%s) failed: %s" % (module.params["name"], server.target, exc))
+        module.fail_json(msg="Promoting %s (%s) failed: %s" % (params["name"], server.target, exc))
     finally:
         server.close()
+        for fenced_server in (pair[1] for pair in fences):
+            fenced_server.close()
     if module._diff and result.get("after"):
         result["diff"] = dict(before=_lines(result["before"]), after=_lines(result["after"]))
     if result.get("failed"):
         module.fail_json(**result)
     module.exit_json(**result)
+
+
+def open_fence_targets(module):
+    """Connect to every server to fence before anything changes: one unreachable means no fence at all."""
+    opened = []
+    for target in module.params["fence"]:
+        params = dict(module.params)
+        params.update((key, target[key]) for key in FENCE_CONNECTION_KEYS if target.get(key) is not None)
+        try:
+            opened.append((target["name"], Server.open(params)))
+        except ConnectionFailure as exc:
+            for server in (pair[1] for pair in opened):
+                server.close()
+            module.fail_json(msg="Cannot fence %s before promoting %s: %s Nothing was changed."
+                             % (target["name"], module.params["name"], exc))
+    return opened
 
 
 def _lines(state):

@@ -116,3 +116,64 @@ def test_promote_stops_waiting_when_nothing_more_can_come():
     result = Promotion(server, {"db-primary": "0-1-100"}, relay_log_timeout=30).run("db-dr")
     assert result["failed"] and "missing 5 transactions" in result["msg"]
     assert server.reads == 11  # one read, no 30 s wait
+
+
+class FenceRecorder(object):
+    """Stands in for fencing.apply_fence: records calls, returns what a fence of a writable primary returns."""
+
+    def __init__(self, executed_after_fence):
+        self.calls = []
+        self.executed_after_fence = executed_after_fence
+
+    def __call__(self, server, state, kill_sessions=False, keep_users=(), super_read_only=True, timeout=10,
+                 check_mode=False):
+        self.calls.append((server, state, check_mode))
+        return dict(statements=["SET GLOBAL read_only = ON"], changed=True, before=dict(read_only=False),
+                    undo=dict(state="unfenced"), gtid_executed=self.executed_after_fence)
+
+
+def mariadb_replica(applied):
+    status = dict(MYSQL_STATUS, retrieved_gtid_set="", source_log_file="b.1", relay_source_log_file="b.1",
+                  io_thread_running=False)
+    return FakeServer("10.11.19-MariaDB", dict(read_only="ON", gtid_current_pos=applied, gtid_slave_pos=applied),
+                      [status])
+
+
+def test_fence_first_then_promote_when_the_candidate_has_what_the_fenced_primary_committed(monkeypatch):
+    fence = FenceRecorder("0-1-100")
+    monkeypatch.setattr("ansible_collections.drkit.mysql.plugins.module_utils.promotion.apply_fence", fence)
+    server = mariadb_replica("0-1-100")
+    result = Promotion(server, {}, relay_log_timeout=0).run("db-dr", fences=[("db-primary", "primary-conn")])
+    assert fence.calls == [("primary-conn", "fenced", False)]
+    assert result["fenced"]["db-primary"]["gtid_executed"] == "0-1-100"
+    assert server.executed == ["STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only = OFF"]
+
+
+def test_a_refusal_after_the_fence_lifts_it_again(monkeypatch):
+    fence = FenceRecorder("0-1-110")  # the primary committed 10 more than the candidate will ever get
+    monkeypatch.setattr("ansible_collections.drkit.mysql.plugins.module_utils.promotion.apply_fence", fence)
+    server = mariadb_replica("0-1-100")
+    result = Promotion(server, {}, relay_log_timeout=0).run("db-dr", fences=[("db-primary", "primary-conn")])
+    assert result["failed"] and server.executed == []
+    assert fence.calls == [("primary-conn", "fenced", False), ("primary-conn", "unfenced", False)]
+    assert result["fences_lifted"] == ["db-primary"]
+    assert "lacks what db-primary has" in result["msg"] and "lifted again" in result["msg"]
+
+
+def test_a_broken_candidate_is_refused_before_any_fence(monkeypatch):
+    fence = FenceRecorder("0-1-100")
+    monkeypatch.setattr("ansible_collections.drkit.mysql.plugins.module_utils.promotion.apply_fence", fence)
+    server = mariadb_replica("0-1-90")
+    server._rows[0].update(sql_thread_running=False, last_sql_errno=1062, last_sql_error="dup")
+    result = Promotion(server, {}, relay_log_timeout=0).run("db-dr", fences=[("db-primary", "primary-conn")])
+    assert result["failed"] and fence.calls == [] and server.executed == []
+    assert "Nothing was changed." in result["msg"]
+
+
+def test_check_mode_fences_nothing_for_real(monkeypatch):
+    fence = FenceRecorder("0-1-100")
+    monkeypatch.setattr("ansible_collections.drkit.mysql.plugins.module_utils.promotion.apply_fence", fence)
+    server = mariadb_replica("0-1-100")
+    result = Promotion(server, {}, relay_log_timeout=0).run("db-dr", check_mode=True,
+                                                            fences=[("db-primary", "primary-conn")])
+    assert fence.calls == [("primary-conn", "fenced", True)] and server.executed == [] and result["changed"]

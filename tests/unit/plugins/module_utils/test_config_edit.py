@@ -1,0 +1,52 @@
+from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import set_settings
+
+APP = "# app db\nhost = 127.0.0.1\nport = 3310\nuser = shop_app\n"
+
+
+def test_changes_host_and_port_in_one_pass_keeping_the_rest():
+    text, changes = set_settings(APP, {"host": "127.0.0.1", "port": 3312})
+    assert text == "# app db\nhost = 127.0.0.1\nport = 3312\nuser = shop_app\n"
+    assert changes == [("port", "3310", "3312")]
+
+
+def test_same_values_change_nothing():
+    text, changes = set_settings(APP, {"host": "127.0.0.1", "port": "3310"})
+    assert text == APP and changes == []
+
+
+def test_spacing_and_indentation_are_kept():
+    text, dummy = set_settings("  host=a\nport =1\n", {"host": "b", "port": 2})
+    assert text == "  host=b\nport =2\n"
+
+
+def test_a_key_that_only_starts_the_same_is_not_touched():
+    text, changes = set_settings("hostname = x\nhost = a\n", {"host": "b"})
+    assert text == "hostname = x\nhost = b\n" and changes == [("host", "a", "b")]
+
+
+def test_missing_key_is_appended_and_missing_final_newline_added():
+    text, changes = set_settings("host = a", {"port": 3306})
+    assert text == "host = a\nport = 3306\n" and changes == [("port", None, "3306")]
+
+
+def test_only_the_named_section_is_edited():
+    ini = "[client]\nhost = a\n[app]\nhost = a\nport = 1\n[other]\nport = 1\n"
+    text, changes = set_settings(ini, {"host": "b", "port": 2}, section="app")
+    assert text == "[client]\nhost = a\n[app]\nhost = b\nport = 2\n[other]\nport = 1\n"
+    assert [c[0] for c in changes] == ["host", "port"]
+
+
+def test_key_missing_from_section_goes_at_its_end():
+    ini = "[app]\nhost = a\n\n[other]\nx = 1\n"
+    text, dummy = set_settings(ini, {"port": 2}, section="app")
+    assert text == "[app]\nhost = a\n\nport = 2\n[other]\nx = 1\n"
+
+
+def test_missing_section_is_added():
+    text, dummy = set_settings("[client]\nuser = x\n", {"host": "b"}, section="app")
+    assert text == "[client]\nuser = x\n\n[app]\nhost = b\n"
+
+
+def test_first_of_duplicate_keys_wins():
+    text, changes = set_settings("host = a\nhost = z\n", {"host": "b"})
+    assert text == "host = b\nhost = z\n" and len(changes) == 1
