@@ -13,7 +13,7 @@ description:
     sees the new host with the old port.
   - The first line of each key (inside O(section) when given) gets the new value, keeping its spacing; a
     missing key is added at the end of the section (or of the file); a missing section is added.
-  - Used by the C(drkit.mysql.app_repoint) role to point applications at a new primary: one task instead of one
+  - Used by the C(drkit.mysql.app_repoint) role to point applications at a new primary. One task instead of one
     C(lineinfile) per key keeps the application's write outage short.
 author: drkit.mysql maintainers (@drkit)
 attributes:

@@ -9,7 +9,7 @@ short_description: Write a run's report files on the control node
 version_added: 0.1.0
 description:
   - Writes each entry of O(files) to O(directory)/O(name).<extension> on the B(control node), whatever host
-    the task runs for, creating the directory (mode 0700) when needed. Files are written with mode 0600:
+    the task runs for, creating the directory (mode 0700) when needed. Files are written with mode 0600, because
     reports name servers, GTID sets and business figures.
   - An action that writes local files without a module round trip, so the report costs no time at the end of
     a failover.
@@ -30,7 +30,7 @@ options:
     type: str
     required: true
   files:
-    description: File contents by extension, for example C({json: ..., md: ...}).
+    description: File contents by extension, for example C(json) and C(md).
     type: dict
     required: true
 """
