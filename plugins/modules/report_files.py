@@ -20,6 +20,7 @@ attributes:
     description: Returns the paths it would write; writes nothing.
   diff_mode:
     support: none
+    description: Reports are new files; there is no before to compare with.
 options:
   directory:
     description: Directory on the control node.
