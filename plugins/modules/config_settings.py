@@ -74,16 +74,23 @@ from ansible.module_utils.common.text.converters import to_bytes, to_text
 from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import set_settings
 
 
-def main():
-    module = AnsibleModule(
-        argument_spec=dict(
-            path=dict(type="path", required=True),
-            settings=dict(type="dict", required=True),
-            section=dict(type="str"),
-            backup=dict(type="bool", default=True),
-        ),
-        supports_check_mode=True,
+MODULE_OPTIONS = dict(supports_check_mode=True)
+
+
+def argument_spec():
+    return dict(
+        path=dict(type="path", required=True),
+        settings=dict(type="dict", required=True),
+        section=dict(type="str"),
+        backup=dict(type="bool", default=True),
     )
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), **MODULE_OPTIONS))
+
+
+def run(module):
     path = module.params["path"]
     if not os.path.isfile(path):
         module.fail_json(msg="%s does not exist (or is not a file); check app_db_config for this host." % path)

@@ -192,16 +192,26 @@ from ansible_collections.drkit.mysql.plugins.module_utils.fencing import (
 from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
 
 
-def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+MODULE_OPTIONS = dict(supports_check_mode=True)
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
         state=dict(type="str", choices=["fenced", "unfenced"], default="fenced"),
         super_read_only=dict(type="bool", default=True),
         kill_sessions=dict(type="raw", default=False),
         keep_users=dict(type="list", elements="str", default=[]),
         timeout=dict(type="int", default=10),
     )
-    module = AnsibleModule(argument_spec=argument_spec, supports_check_mode=True)
+    return spec
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), **MODULE_OPTIONS))
+
+
+def run(module):
     params = module.params
     if params["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, got %s." % params["timeout"])

@@ -166,7 +166,10 @@ from ansible_collections.drkit.mysql.plugins.module_utils.server import Server, 
 FENCE_CONNECTION_KEYS = ("login_host", "login_port", "login_user", "login_password", "login_unix_socket")
 
 
-def main():
+MODULE_OPTIONS = dict(required_if=[("force", True, ("reason",))], supports_check_mode=True)
+
+
+def argument_spec():
     spec = connection_argument_spec()
     spec.update(
         require_gtid=dict(type="dict", default={}),
@@ -185,8 +188,14 @@ def main():
         kill_sessions=dict(type="raw", default=True),
         fence_timeout=dict(type="int", default=10),
     )
-    module = AnsibleModule(argument_spec=spec, required_if=[("force", True, ("reason",))],
-                           supports_check_mode=True)
+    return spec
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), **MODULE_OPTIONS))
+
+
+def run(module):
     params = module.params
     try:
         kill_sessions = normalize_kill_sessions(params["kill_sessions"])

@@ -225,9 +225,15 @@ from ansible_collections.drkit.mysql.plugins.module_utils.replication import Rep
 from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
 
 
-def main():
-    argument_spec = connection_argument_spec()
-    argument_spec.update(
+MODULE_OPTIONS = dict(
+    required_if=[("state", "running", ("source_host", "source_user", "source_password"))],
+    supports_check_mode=True,
+)
+
+
+def argument_spec():
+    spec = connection_argument_spec()
+    spec.update(
         state=dict(type="str", choices=["running", "stopped", "absent"], default="running"),
         source_host=dict(type="str"),
         source_port=dict(type="int", default=3306),
@@ -240,11 +246,14 @@ def main():
         timeout=dict(type="int", default=60),
         read_only=dict(type="bool", default=True),
     )
-    module = AnsibleModule(
-        argument_spec=argument_spec,
-        required_if=[("state", "running", ("source_host", "source_user", "source_password"))],
-        supports_check_mode=True,
-    )
+    return spec
+
+
+def main():
+    run(AnsibleModule(argument_spec=argument_spec(), **MODULE_OPTIONS))
+
+
+def run(module):
     if module.params["timeout"] < 1:
         module.fail_json(msg="timeout must be at least 1 second, got %s." % module.params["timeout"])
     server = open_server_or_fail(module)

@@ -115,8 +115,18 @@ from ansible_collections.drkit.mysql.plugins.module_utils.server import open_ser
 from ansible_collections.drkit.mysql.plugins.module_utils.topology import gather_topology
 
 
+MODULE_OPTIONS = dict(supports_check_mode=True)
+
+
+def argument_spec():
+    return connection_argument_spec()
+
+
 def main():
-    module = AnsibleModule(argument_spec=connection_argument_spec(), supports_check_mode=True)
+    run(AnsibleModule(argument_spec=argument_spec(), **MODULE_OPTIONS))
+
+
+def run(module):
     server = open_server_or_fail(module)
     try:
         facts = gather_topology(server)

@@ -283,8 +283,14 @@ def argument_spec():
     return spec
 
 
+MODULE_OPTIONS = dict(supports_check_mode=True)
+
+
 def main():
-    module = AnsibleModule(argument_spec=argument_spec(), supports_check_mode=True)
+    run(AnsibleModule(argument_spec=argument_spec(), **MODULE_OPTIONS))
+
+
+def run(module):
     if not HAS_JMESPATH and any("jmespath" in (check.get("expect") or {}) for check in module.params["checks"]):
         module.fail_json(msg=missing_required_lib("jmespath"))
     try:
