@@ -67,6 +67,12 @@ options:
     type: str
     default: failover
     choices: [failover, switchover, failback]
+  backup_max_age_hours:
+    description:
+      - When the servers report their backup status
+        (O(drkit.mysql.topology_facts#module:backup_status_file)), warn unless at least one has a verified
+        backup younger than this. A warning, never a refusal.
+    type: float
 author: drkit.mysql maintainers (@drkit)
 """
 
@@ -109,14 +115,17 @@ def servers_from_hostvars(hosts, hostvars, register_name):
 
 def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_topology", primary=None,
                   candidate=None, primary_confirmed_dead=False, max_lag_seconds=None,
-                  last_known_primary_gtid=None, force=False, reason=None, mode="failover"):
+                  last_known_primary_gtid=None, force=False, reason=None, mode="failover",
+                  backup_max_age_hours=None):
     try:
         return make_plan(servers_from_hostvars(hosts, hostvars, register_name), list(candidates or []),
                          primary=primary or None, candidate=candidate or None,
                          primary_confirmed_dead=bool(primary_confirmed_dead),
                          max_lag_seconds=int(max_lag_seconds) if max_lag_seconds not in (None, "") else None,
                          last_known_primary_gtid=last_known_primary_gtid or None, force=bool(force),
-                         reason=reason or None, mode=mode or "failover")
+                         reason=reason or None, mode=mode or "failover",
+                         backup_max_age_seconds=float(backup_max_age_hours) * 3600
+                         if backup_max_age_hours not in (None, "") else None)
     except PlanError as exc:
         raise AnsibleFilterError("Cannot plan the failover: %s" % exc) from None
 

@@ -88,9 +88,18 @@ def build_report(kind, plan, events, app_events=None, validation=None, steps_res
     steps = timeline_steps(events)
     outages = write_outage(app_events, started or 0)
     closed = [w["seconds"] for w in outages if w["seconds"] is not None]
+    failed_steps = [s["task"] for s in steps if any(st in ("failed", "unreachable") for st in s["hosts"].values())]
+    if not plan.get("ok"):
+        outcome = "refused"
+    elif failed_steps or (validation or {}).get("failed", 0):
+        outcome = "failed"
+    else:
+        outcome = "success"
     report = dict(
         kind=kind,
-        outcome="success" if plan.get("ok") and (validation or {}).get("failed", 0) == 0 else "failed",
+        outcome=outcome,
+        refusals=list(plan.get("refusals") or []),
+        failed_steps=failed_steps,
         started=_iso(started), finished=_iso(finished_at),
         rto_seconds=round(finished_at - started, 3) if started and finished_at else None,
         write_unavailable_seconds=max(closed) if closed else (0.0 if app_events else None),
@@ -128,7 +137,12 @@ def render_markdown(report):
     ]
     if report.get("forced"):
         summary.append(["FORCED", report.get("reason")])
-    lines += [markdown_table(["", ""], summary), "", "## Plan", ""]
+    lines += [markdown_table(["", ""], summary), ""]
+    if report.get("refusals"):
+        lines += ["## Refused: nothing was changed", ""] + ["- " + r for r in report["refusals"]] + [""]
+    if report.get("failed_steps"):
+        lines += ["## Failed steps", ""] + ["- " + t for t in report["failed_steps"]] + [""]
+    lines += ["## Plan", ""]
     lines += ["- " + line for line in report.get("plan") or []] + [""]
     if report.get("warnings"):
         lines += ["## Warnings", ""] + ["- " + w for w in report["warnings"]] + [""]

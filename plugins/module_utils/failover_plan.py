@@ -9,6 +9,7 @@ is promoted only when it holds, or can first be caught up to, every
 transaction that any reachable server has; when the old primary is gone, the
 play must say so explicitly, and the possible loss is stated.
 """
+from ansible_collections.drkit.mysql.plugins.module_utils.backup_status import backup_warnings
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import GtidError, describe_missing, parse_gtid_set
 
 
@@ -113,7 +114,8 @@ PLANNED_MODES = ("switchover", "failback")
 
 
 def make_plan(servers, candidates, primary=None, candidate=None, primary_confirmed_dead=False,
-              max_lag_seconds=None, last_known_primary_gtid=None, force=False, reason=None, mode="failover"):
+              max_lag_seconds=None, last_known_primary_gtid=None, force=False, reason=None, mode="failover",
+              backup_max_age_seconds=None):
     """The failover plan.
 
     servers: {name: {"facts": topology facts or None when unreachable, "error": why unreachable,
@@ -219,6 +221,10 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
                             source_host=servers[catch_up_from]["replication_host"] if catch_up_from else None,
                             source_port=int(servers[catch_up_from]["replication_port"]) if catch_up_from else None)
     plan["require_gtid"] = dict((n, str(_gtid(f))) for n, f in reachable.items() if n != chosen)
+    # Servers that record backups (backup role): warn, never refuse, when none has a recent verified one.
+    backups = dict((n, f["backup"]) for n, f in reachable.items() if f.get("backup"))
+    if backups and backup_max_age_seconds is not None:
+        plan["warnings"].extend(backup_warnings(backups, backup_max_age_seconds))
     plan["repoint"] = sorted(n for n in reachable if n != chosen)
     plan["rpo"] = dict(
         reference=("the last known state of the primary" if last_known_primary_gtid

@@ -30,7 +30,13 @@ attributes:
   facts:
     support: full
     description: Sets C(drkit_mysql_topology).
-options: {}
+options:
+  backup_status_file:
+    description:
+      - The status file the C(drkit.mysql.backup) role writes after each verified backup of this server. When
+        set, its last good backup and age are returned in C(drkit_mysql_topology.backup), so the failover
+        preflight can warn when no recent verified backup exists. A missing file is reported, not an error.
+    type: path
 """
 
 EXAMPLES = r"""
@@ -106,10 +112,17 @@ ansible_facts:
         replication_channels: []
         replicas: []
         warnings: []
+        backup:
+          path: /var/tmp/drkit-lab/backups/db-dr/drkit-backup-status.json
+          found: true
+          age_seconds: 3600.0
+          last_good: {name: db-dr-20261124T061500Z, engine: dump, verified: true, gtid: 0-1-250}
+          problem: null
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.drkit.mysql.plugins.module_utils.backup_status import read_backup_status
 from ansible_collections.drkit.mysql.plugins.module_utils.connection import connection_argument_spec
 from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
 from ansible_collections.drkit.mysql.plugins.module_utils.topology import gather_topology
@@ -119,7 +132,9 @@ MODULE_OPTIONS = dict(supports_check_mode=True)
 
 
 def argument_spec():
-    return connection_argument_spec()
+    spec = connection_argument_spec()
+    spec.update(backup_status_file=dict(type="path"))
+    return spec
 
 
 def main():
@@ -134,6 +149,8 @@ def run(module):
         module.fail_json(msg="Reading the topology of %s failed: %s" % (server.target, exc))
     finally:
         server.close()
+    if module.params["backup_status_file"]:
+        facts["backup"] = read_backup_status(module.params["backup_status_file"])
     module.exit_json(changed=False, ansible_facts=dict(drkit_mysql_topology=facts))
 
 

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from helpers import LAB_PORTS, LAB_ROOT, recap, run_playbook, sql
+from helpers import LAB_PORTS, LAB_ROOT, ROOT, recap, run_playbook, sql
 
 DR_PORT = LAB_PORTS["db-dr"]
 PRIMARY_PORT = LAB_PORTS["db-primary"]
@@ -53,6 +53,13 @@ def assert_no_acked_write_lost(host):
     assert acked and not lost, "%d acknowledged commits missing on %s, e.g. %s" % (len(lost), host, sorted(lost)[:5])
 
 
+def latest_report(kind="dr_failover"):
+    directory = os.path.join(ROOT, "reports")
+    names = sorted(n for n in os.listdir(directory) if n.startswith(kind + "-") and n.endswith(".json"))
+    with open(os.path.join(directory, names[-1])) as handle:
+        return json.load(handle)
+
+
 def wait_for_app_on(port, seconds=15):
     deadline = time.time() + seconds
     status = {}
@@ -89,6 +96,9 @@ def test_lagging_candidate_is_refused_and_nothing_changes(lab):
         assert "REFUSED: nothing was changed." in proc.stdout
         assert "db-dr's replication SQL thread is stopped" in proc.stdout
         assert variable("db-primary", "read_only") == "0" and variable("db-dr", "read_only") == "1"
+        report = latest_report()  # the refusal is reported too, before the run fails
+        assert report["outcome"] == "refused" and "Report: " in proc.stdout
+        assert any("SQL thread is stopped" in r for r in report["refusals"])
     finally:
         sql("db-dr", "START SLAVE SQL_THREAD")
     assert_untouched()

@@ -62,3 +62,20 @@ def test_only_the_last_playbook_of_a_shared_timeline_file_counts():
                dict(event="task_end", task="old", uuid="x", host="h", status="ok", at=12.0)]
     report = build_report("dr_failover", PLAN, earlier + EVENTS, None, {}, finished_at=104.0)
     assert report["rto_seconds"] == 4.0 and "old" not in [s["task"] for s in report["steps"]]
+
+
+def test_a_refused_plan_is_reported_as_refused_with_its_reasons():
+    refused = dict(ok=False, primary="db-primary", primary_reachable=True, candidate=None,
+                   refusals=["db-dr's replication SQL thread is stopped"], summary=["REFUSED: nothing was changed."])
+    report = build_report("dr_failover", refused, EVENTS, None, {}, finished_at=104.0)
+    assert report["outcome"] == "refused" and report["refusals"] == ["db-dr's replication SQL thread is stopped"]
+    assert "## Refused: nothing was changed" in report["markdown"]
+    assert "- db-dr's replication SQL thread is stopped" in report["markdown"]
+
+
+def test_a_failed_step_makes_a_failed_outcome():
+    events = EVENTS + [dict(event="task_start", task="Promote", uuid="p", at=102.5),
+                       dict(event="task_end", task="Promote", uuid="p", host="db-dr", status="failed", at=102.9)]
+    report = build_report("dr_failover", PLAN, events, None, {}, finished_at=104.0)
+    assert report["outcome"] == "failed" and report["failed_steps"] == ["Promote"]
+    assert "## Failed steps" in report["markdown"]

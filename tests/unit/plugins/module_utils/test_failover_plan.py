@@ -217,3 +217,16 @@ def test_live_primary_source_wins_over_a_replica_read_later():
     plan = make_plan(servers(facts), ["db-dr"], mode="switchover")
     assert plan["ok"] and plan["catch_up"]["source"] == "db-primary" and plan["catch_up"]["source_is_current"]
     assert plan["rpo"]["lost_transactions"] == 0
+
+
+def test_stale_backup_is_a_warning_never_a_refusal():
+    old = dict(found=True, age_seconds=3 * 86400, last_good=dict(verified=True))
+    replica = dict(HEALTHY["db_replica"], backup=old)
+    plan = make_plan(servers(merged(db_replica=replica)), ["db-dr"], backup_max_age_seconds=26 * 3600)
+    assert plan["ok"] and any("newest verified backup (of db-replica) is 3.0 days old" in w for w in plan["warnings"])
+    fresh = dict(old, age_seconds=600)
+    plan = make_plan(servers(merged(db_replica=dict(replica, backup=fresh))), ["db-dr"],
+                     backup_max_age_seconds=26 * 3600)
+    assert not any("backup" in w for w in plan["warnings"])
+    # Servers that do not record backups are not nagged.
+    assert not any("backup" in w for w in make_plan(servers(HEALTHY), ["db-dr"], backup_max_age_seconds=1)["warnings"])
