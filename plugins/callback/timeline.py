@@ -15,8 +15,9 @@ description:
     control node (outside any checkout). Its path is put into the environment variable C(DRKIT_TIMELINE_FILE)
     of the controller, so tasks and lookups of the same run can read it.
   - Enable it with C(callbacks_enabled = drkit.mysql.timeline) in C(ansible.cfg).
-  - Records task names, hosts, status, C(changed) and durations only, never task arguments or results,
-    so no password can reach the file.
+  - Records task names, hosts, status, C(changed) and durations, and for a failed or unreachable host the
+    first 500 characters of the failure message (as Ansible prints it, after C(no_log) masking); never task
+    arguments or other results, so no password can reach the file.
 requirements:
   - enabled in C(callbacks_enabled)
 options:
@@ -81,9 +82,12 @@ class CallbackModule(CallbackBase):
     def _result(self, result, status):
         task = result._task
         started = self._task_started.get(task._uuid)
-        self._write(event="task_end", task=task.get_name(), uuid=task._uuid, host=result._host.get_name(),
-                    status=status, changed=bool(result._result.get("changed")),
-                    started=round(started, 3) if started else None)
+        event = dict(event="task_end", task=task.get_name(), uuid=task._uuid, host=result._host.get_name(),
+                     status=status, changed=bool(result._result.get("changed")),
+                     started=round(started, 3) if started else None)
+        if status in ("failed", "unreachable") and result._result.get("msg"):
+            event["error"] = str(result._result["msg"])[:500]
+        self._write(**event)
 
     def v2_runner_on_ok(self, result):
         self._result(result, "ok")

@@ -40,6 +40,8 @@ def timeline_steps(events):
             if status == "ok" and event.get("changed"):
                 status = "changed"
             step["hosts"][event.get("host")] = status
+            if event.get("error"):
+                step.setdefault("errors", {})[event.get("host")] = event["error"]
     return [s for s in steps if any(status != "skipped" for status in s["hosts"].values())]
 
 
@@ -88,7 +90,8 @@ def build_report(kind, plan, events, app_events=None, validation=None, steps_res
     steps = timeline_steps(events)
     outages = write_outage(app_events, started or 0)
     closed = [w["seconds"] for w in outages if w["seconds"] is not None]
-    failed_steps = [s["task"] for s in steps if any(st in ("failed", "unreachable") for st in s["hosts"].values())]
+    failed_steps = [dict(task=s["task"], errors=s.get("errors") or {}) for s in steps
+                    if any(st in ("failed", "unreachable") for st in s["hosts"].values())]
     if not plan.get("ok"):
         outcome = "refused"
     elif failed_steps or (validation or {}).get("failed", 0):
@@ -141,7 +144,11 @@ def render_markdown(report):
     if report.get("refusals"):
         lines += ["## Refused: nothing was changed", ""] + ["- " + r for r in report["refusals"]] + [""]
     if report.get("failed_steps"):
-        lines += ["## Failed steps", ""] + ["- " + t for t in report["failed_steps"]] + [""]
+        lines += ["## Failed steps", ""]
+        for step in report["failed_steps"]:
+            lines.append("- " + step["task"])
+            lines += ["  - %s: %s" % (host, error) for host, error in sorted(step["errors"].items())]
+        lines.append("")
     lines += ["## Plan", ""]
     lines += ["- " + line for line in report.get("plan") or []] + [""]
     if report.get("warnings"):

@@ -74,8 +74,9 @@ class Promotion(object):
             return not status.get("sql_thread_running")  # nothing more will be applied: stop waiting
         if all(required.is_subset(state["executed"]) for required in self.required.values()):
             return True
-        # Still missing something: only a running IO thread can still bring it.
-        return not status.get("io_thread_running")
+        # Still missing something: only an IO thread that runs (or is reconnecting: "Connecting",
+        # "Preparing") can still bring it; a stopped one never will.
+        return status.get("io_running") not in ("Yes", "Connecting", "Preparing")
 
     def wait_for_relay_log(self, state):
         """Let replication apply what was fetched and fetch what the required sets name (bounded).

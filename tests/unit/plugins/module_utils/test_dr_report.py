@@ -75,7 +75,10 @@ def test_a_refused_plan_is_reported_as_refused_with_its_reasons():
 
 def test_a_failed_step_makes_a_failed_outcome():
     events = EVENTS + [dict(event="task_start", task="Promote", uuid="p", at=102.5),
-                       dict(event="task_end", task="Promote", uuid="p", host="db-dr", status="failed", at=102.9)]
+                       dict(event="task_end", task="Promote", uuid="p", host="db-dr", status="failed", at=102.9,
+                            error="Refusing to promote db-dr: it lacks 0-1-5")]
     report = build_report("dr_failover", PLAN, events, None, {}, finished_at=104.0)
-    assert report["outcome"] == "failed" and report["failed_steps"] == ["Promote"]
-    assert "## Failed steps" in report["markdown"]
+    assert report["outcome"] == "failed"
+    errors = {"db-dr": "Refusing to promote db-dr: it lacks 0-1-5"}
+    assert report["failed_steps"] == [dict(task="Promote", errors=errors)]
+    assert "## Failed steps" in report["markdown"] and "  - db-dr: Refusing to promote" in report["markdown"]

@@ -3,7 +3,8 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flavor import detect_d
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
 from ansible_collections.drkit.mysql.plugins.module_utils.promotion import Promotion, promotion_refusals
 
-HEALTHY = dict(sql_thread_running=True, io_thread_running=True, relay_log_applied=True, last_sql_errno=0)
+HEALTHY = dict(sql_thread_running=True, io_thread_running=True, io_running="Yes", relay_log_applied=True,
+               last_sql_errno=0)
 
 
 def g(text):
@@ -111,11 +112,18 @@ def test_promote_waits_for_the_fenced_primarys_last_transactions():
 
 def test_promote_stops_waiting_when_nothing_more_can_come():
     server = CatchingUpServer()
-    server._rows[0]["io_thread_running"] = False
+    server._rows[0].update(io_thread_running=False, io_running="No")
     server.reads = 10  # never catches up
     result = Promotion(server, {"db-primary": "0-1-100"}, relay_log_timeout=30).run("db-dr")
     assert result["failed"] and "missing 5 transactions" in result["msg"]
     assert server.reads == 11  # one read, no 30 s wait
+
+
+def test_promote_keeps_waiting_while_the_io_thread_reconnects():
+    server = CatchingUpServer()
+    server._rows[0].update(io_thread_running=False, io_running="Connecting")
+    result = Promotion(server, {"db-primary": "0-1-100"}, relay_log_timeout=5).run("db-dr")
+    assert result.get("failed") is None and server.reads >= 3
 
 
 class FenceRecorder(object):
@@ -134,7 +142,7 @@ class FenceRecorder(object):
 
 def mariadb_replica(applied):
     status = dict(MYSQL_STATUS, retrieved_gtid_set="", source_log_file="b.1", relay_source_log_file="b.1",
-                  io_thread_running=False)
+                  io_thread_running=False, io_running="No")
     return FakeServer("10.11.19-MariaDB", dict(read_only="ON", gtid_current_pos=applied, gtid_slave_pos=applied),
                       [status])
 
