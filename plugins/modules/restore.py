@@ -55,7 +55,7 @@ options:
     elements: str
     default: []
   rename:
-    description: Restore a source database under another name, e.g. C({shop: shop_repair}).
+    description: "Restore a source database under another name, e.g. C({shop: shop_repair})."
     type: dict
     default: {}
   target_database:
