@@ -92,8 +92,21 @@ def check_target(server, plan, mode, stamp):
             'Nothing was changed: %d table(s) to restore already exist on %s (%s%s). Restore into another schema '
             '(rename or target_database), or set mode=replace to move them into a safety schema first.'
             % (len(conflicting), server.target, ', '.join(shown), ', ...' if len(conflicting) > len(shown) else ''))
-    plan['safety'] = restore_plan.safety_plan(conflicting, stamp) if conflicting else None
+    if conflicting:
+        copy = restore_plan.referenced_from_outside(foreign_keys_to(server, conflicting), conflicting)
+        plan['safety'] = restore_plan.safety_plan(conflicting, stamp, copy)
+    else:
+        plan['safety'] = None
     return plan
+
+
+def foreign_keys_to(server, tables):
+    """``(child_db, child_table, parent_db, parent_table)`` of the foreign keys pointing at ``tables``."""
+    schemas = sorted(set(db for db, _table in tables))
+    sql = ('SELECT CONSTRAINT_SCHEMA AS cdb, TABLE_NAME AS ctable, UNIQUE_CONSTRAINT_SCHEMA AS pdb, '  # noqa: S608
+           'REFERENCED_TABLE_NAME AS ptable FROM information_schema.REFERENTIAL_CONSTRAINTS '
+           'WHERE UNIQUE_CONSTRAINT_SCHEMA IN (%s)' % placeholders(len(schemas)))
+    return [(row['cdb'], row['ctable'], row['pdb'], row['ptable']) for row in server.rows(sql, schemas)]
 
 
 def plan_view(plan, manifest):
@@ -109,19 +122,47 @@ def plan_view(plan, manifest):
         databases=[db['target_db'] for db in plan['databases']],
         replaces=plan.get('conflicts', []),
         safety_schema=plan['safety']['schema'] if plan.get('safety') else None,
+        safety_moves=[dict(table='%s.%s' % (move['db'], move['table']), to=move['to'], method=move['method'])
+                      for move in plan['safety']['moves']] if plan.get('safety') else [],
         verified=plan.get('verified'),
     )
 
 
-def _move_tables(server, moves, schema, back=False):
-    if not moves:
-        return
-    pairs = []
+def _names(move, schema):
+    live = '%s.%s' % (quote_identifier(move['db']), quote_identifier(move['table']))
+    safe = '%s.%s' % (quote_identifier(schema), quote_identifier(move['to']))
+    return live, safe
+
+
+def _save_tables(server, moves, schema, saved):
+    """Renames in one atomic RENAME TABLE; copies keep their definition for an undo. ``saved`` collects what is done."""
+    renames = [move for move in moves if move['method'] == 'rename']
+    if renames:
+        server.execute('RENAME TABLE ' + ', '.join('%s TO %s' % _names(move, schema) for move in renames))
+        saved.extend(renames)
     for move in moves:
-        live = '%s.%s' % (quote_identifier(move['db']), quote_identifier(move['table']))
-        safe = '%s.%s' % (quote_identifier(schema), quote_identifier(move['to']))
-        pairs.append('%s TO %s' % ((safe, live) if back else (live, safe)))
-    server.execute('RENAME TABLE ' + ', '.join(pairs))
+        if move['method'] != 'copy':
+            continue
+        live, safe = _names(move, schema)
+        move['create'] = server.rows('SHOW CREATE TABLE %s' % live)[0]['Create Table']
+        server.execute('CREATE TABLE %s LIKE %s' % (safe, live))
+        server.execute('INSERT INTO %s SELECT * FROM %s' % (safe, live))  # noqa: S608 - quoted identifiers
+        saved.append(move)
+
+
+def _put_back(server, moves, schema):
+    """Undo of _save_tables, after the restored tables were dropped."""
+    renames = [move for move in moves if move['method'] == 'rename']
+    if renames:
+        server.execute('RENAME TABLE ' + ', '.join('%s TO %s' % tuple(reversed(_names(move, schema)))
+                                                   for move in renames))
+    for move in moves:
+        if move['method'] != 'copy' or not move.get('create'):
+            continue
+        live, safe = _names(move, schema)
+        server.execute('USE %s' % quote_identifier(move['db']))
+        server.execute(move['create'])
+        server.execute('INSERT INTO %s SELECT * FROM %s' % (live, safe))  # noqa: S608 - quoted identifiers
 
 
 def execute_logical(src, manifest, plan, params, server):
@@ -148,8 +189,7 @@ def execute_logical(src, manifest, plan, params, server):
             created_schemas.append(db['target_db'])
         if safety:
             server.execute('CREATE DATABASE IF NOT EXISTS %s' % quote_identifier(safety['schema']))
-            _move_tables(server, safety['moves'], safety['schema'])
-            moved = safety['moves']
+            _save_tables(server, safety['moves'], safety['schema'], moved)
         protocol = role == 'client'
         groups = ('client',) if protocol else ('client', 'myloader')
         with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:
@@ -174,13 +214,17 @@ def execute_logical(src, manifest, plan, params, server):
 def _undo(server, plan, moved, safety, created_schemas):
     done = []
     try:
+        server.execute('SET SESSION foreign_key_checks = 0')
         targets = set((item['target_db'], item['table']) for item in plan['items'])
+        # Tables that existed before and were not saved are the user's: never dropped.
+        saved = set((move['db'], move['table']) for move in moved)
+        kept = set((move['db'], move['table']) for move in (safety or {}).get('moves', [])) - saved
         present = existing_tables(server, sorted(set(db for db, _table in targets)))
-        for db, table in sorted(targets & present):
+        for db, table in sorted((targets & present) - kept):
             server.execute('DROP TABLE IF EXISTS %s.%s' % (quote_identifier(db), quote_identifier(table)))
         done.append('loaded tables dropped')
         if moved:
-            _move_tables(server, moved, safety['schema'], back=True)
+            _put_back(server, moved, safety['schema'])
             server.execute('DROP DATABASE IF EXISTS %s' % quote_identifier(safety['schema']))
             done.append('replaced tables moved back')
         for schema in created_schemas:

@@ -183,6 +183,16 @@ def conflicts(plan, existing):
             if (item['target_db'], item['table']) in existing]
 
 
+def referenced_from_outside(references, replaced):
+    """Replaced tables that foreign keys of other (not replaced) tables point at.
+
+    ``references`` are ``(child_db, child_table, parent_db, parent_table)`` tuples.
+    """
+    replaced = set(replaced)
+    return set((pdb, ptable) for cdb, ctable, pdb, ptable in references
+               if (pdb, ptable) in replaced and (cdb, ctable) not in replaced)
+
+
 def safety_table_name(db, table):
     """``<db>__<table>``, shortened with a hash when over 64 characters."""
     name = '%s__%s' % (db, table)
@@ -192,10 +202,17 @@ def safety_table_name(db, table):
     return name[:MAX_IDENTIFIER - 9] + '_' + digest
 
 
-def safety_plan(conflicting, stamp):
-    """Where each replaced table goes: ``dict(schema, moves=[dict(db, table, to)])``."""
+def safety_plan(conflicting, stamp, copy=()):
+    """Where each replaced table goes: ``dict(schema, moves=[dict(db, table, to, method)])``.
+
+    ``method`` is ``rename`` (instant, RENAME TABLE) or ``copy`` for the tables in ``copy``: those
+    referenced by foreign keys of tables that stay.  A renamed parent would take those foreign keys
+    along into the safety schema; a copied one leaves them pointing at the restored table.
+    """
     schema = SAFETY_PREFIX + stamp.lower()
-    moves = [dict(db=db, table=table, to=safety_table_name(db, table)) for db, table in conflicting]
+    copy = set(copy)
+    moves = [dict(db=db, table=table, to=safety_table_name(db, table),
+                  method='copy' if (db, table) in copy else 'rename') for db, table in conflicting]
     names = [move['to'] for move in moves]
     if len(set(names)) != len(names):
         raise PlanError('two replaced tables would get the same safety name in %s.' % schema)

@@ -104,7 +104,18 @@ def test_conflicts_and_safety_plan():
     assert conflicting == [('shop', 'orders')]
     safety = rp.safety_plan(conflicting, '20261124T081500Z')
     assert safety == dict(schema='drkit_safety_20261124t081500z',
-                          moves=[dict(db='shop', table='orders', to='shop__orders')])
+                          moves=[dict(db='shop', table='orders', to='shop__orders', method='rename')])
+
+
+def test_parents_of_tables_that_stay_are_copied_not_renamed():
+    # shop.accounts -> shop.users, shop.orders -> shop.users, shop.orders -> shop.products
+    references = [('shop', 'accounts', 'shop', 'users'), ('shop', 'orders', 'shop', 'users'),
+                  ('shop', 'orders', 'shop', 'products')]
+    replaced = [('shop', 'users'), ('shop', 'orders')]
+    copy = rp.referenced_from_outside(references, replaced)
+    assert copy == {('shop', 'users')}  # accounts stays and points at users; orders is replaced too
+    safety = rp.safety_plan(replaced, '20261124T081500Z', copy)
+    assert [(move['table'], move['method']) for move in safety['moves']] == [('users', 'copy'), ('orders', 'rename')]
 
 
 def test_long_safety_names_are_shortened_uniquely():
