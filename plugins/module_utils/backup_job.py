@@ -129,7 +129,9 @@ def plan(params, server, now=None):
     tables = table_info(server, databases)
     max_age = retention.parse_age(params.get('max_age'))
     existing = retention.scan(dest, params['prefix'])
-    expired = retention.select_expired(existing, now, params.get('keep_last'), max_age, protect={name})
+    # The new backup counts towards keep_last ("keep the N newest, this one included").
+    candidates = existing + [dict(name=name, path=path, finished_at=now)]
+    expired = retention.select_expired(candidates, now, params.get('keep_last'), max_age, protect={name})
     return dict(
         engine=engine, tool=dict(name=tool_name, path=tool_path), compression=compression,
         name=name, dest=dest, path=path, partial=path + '.partial', databases=databases, tables=tables,
