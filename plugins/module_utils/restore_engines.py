@@ -57,7 +57,8 @@ def session_prologue(root, binlog):
     with open(os.path.join(root, dump_format.HEADER_FILE), 'rb') as handle:
         lines = dump_format.session_lines(handle.readlines())
     if not binlog:
-        lines.insert(0, b'SET SESSION sql_log_bin = 0;\n')
+        # after the header: mariadb-dump's first line may be the sandbox-mode marker, which must stay first
+        lines.append(b'SET SESSION sql_log_bin = 0;\n')
     return b''.join(lines)
 
 
