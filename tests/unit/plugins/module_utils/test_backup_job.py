@@ -9,8 +9,8 @@ import pytest
 from ansible_collections.drkit.mysql.plugins.module_utils import backup_job
 from ansible_collections.drkit.mysql.plugins.module_utils.flavor import detect_dialect
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-                        'fixtures', 'backup')
+UNIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(UNIT, 'fixtures', 'backup')
 DUMP = os.path.join(FIXTURES, 'mariadb-dump-10.11.sql')
 UTC = datetime.timezone.utc
 

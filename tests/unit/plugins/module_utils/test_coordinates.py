@@ -9,8 +9,8 @@ import pytest
 
 from ansible_collections.drkit.mysql.plugins.module_utils import coordinates as co
 
-FIXTURES = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))),
-                        'fixtures', 'backup')
+UNIT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+FIXTURES = os.path.join(UNIT, 'fixtures', 'backup')
 
 
 def fixture(name):
