@@ -196,8 +196,8 @@ def _write_backup(job, params, server, partial, started, clock):
     compression = job['compression']
     facts = job['server']
     groups = ('client', 'mydumper') if engine == 'mydumper' else ('client',)
-    protocol = engine != 'mydumper'
-    with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:
+    options = client_options(params, protocol_option=engine != 'mydumper', minimal=engine == 'physical')
+    with private_option_file(options, groups=groups) as cnf:
         if engine == 'dump':
             argv = engines.dump_command(tool['path'], cnf, server.dialect, job['databases'], facts['log_bin'],
                                         facts['gtid_mode'])

@@ -36,13 +36,14 @@ def quote_value(value):
     return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
 
 
-def client_options(params, protocol_option=True):
+def client_options(params, protocol_option=True, minimal=False):
     """The ``[client]`` options for the module's connection parameters (see doc fragment ``connection``).
 
     Without a socket the connection is TCP, as PyMySQL does: ``host=localhost``
     alone would make the C clients use the default socket instead.  Some
     tools (mydumper 0.10) do not know ``protocol``: ``protocol_option=False``
-    leaves it out.
+    leaves it out.  mariabackup/xtrabackup stop at any ``[client]`` option they
+    do not know: ``minimal=True`` gives only user, password, host, port and socket.
     """
     options = []
     if params.get('login_user'):
@@ -56,8 +57,10 @@ def client_options(params, protocol_option=True):
             options.append(('host', params['login_host']))
         if params.get('login_port'):
             options.append(('port', int(params['login_port'])))
-        if protocol_option and (params.get('login_host') or params.get('login_port')):
+        if protocol_option and not minimal and (params.get('login_host') or params.get('login_port')):
             options.append(('protocol', 'TCP'))
+    if minimal:
+        return options
     for key, name in (('ssl_ca', 'ssl-ca'), ('ssl_cert', 'ssl-cert'), ('ssl_key', 'ssl-key')):
         if params.get(key):
             options.append((name, params[key]))

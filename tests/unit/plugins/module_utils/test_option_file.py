@@ -27,6 +27,11 @@ def test_client_options_socket_and_tls():
     assert options['ssl-ca'] == '/ca.pem' and options['ssl-verify-server-cert'] is None
 
 
+def test_minimal_options_for_mariabackup():
+    assert option_file.client_options(PARAMS, minimal=True) == [
+        ('user', 'drkit_backup'), ('password', 's3cr"et\\x'), ('host', '127.0.0.1'), ('port', 3410)]
+
+
 def test_mydumper_gets_no_protocol():
     assert 'protocol' not in dict(option_file.client_options(PARAMS, protocol_option=False))
 
