@@ -94,7 +94,11 @@ def check_target(server, plan, mode, stamp):
             % (len(conflicting), server.target, ', '.join(shown), ', ...' if len(conflicting) > len(shown) else ''))
     if conflicting:
         copy = restore_plan.referenced_from_outside(foreign_keys_to(server, conflicting), conflicting)
+        triggers = triggers_on(server, conflicting)
+        # RENAME TABLE cannot move a table with triggers to another schema: those are copied too.
+        copy.update(table for table in conflicting if table in triggers)
         plan['safety'] = restore_plan.safety_plan(conflicting, stamp, copy)
+        plan['triggers'] = triggers
     else:
         plan['safety'] = None
     return plan
@@ -107,6 +111,21 @@ def foreign_keys_to(server, tables):
            'REFERENCED_TABLE_NAME AS ptable FROM information_schema.REFERENTIAL_CONSTRAINTS '
            'WHERE UNIQUE_CONSTRAINT_SCHEMA IN (%s)' % placeholders(len(schemas)))
     return [(row['cdb'], row['ctable'], row['pdb'], row['ptable']) for row in server.rows(sql, schemas)]
+
+
+def triggers_on(server, tables):
+    """``{(db, table): [trigger names]}`` for the given tables."""
+    schemas = sorted(set(db for db, _table in tables))
+    sql = ('SELECT EVENT_OBJECT_SCHEMA AS db, EVENT_OBJECT_TABLE AS tbl, TRIGGER_NAME AS name '  # noqa: S608
+           'FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA IN (%s) ORDER BY ACTION_ORDER'
+           % placeholders(len(schemas)))
+    wanted = set(tables)
+    found = {}
+    for row in server.rows(sql, schemas):
+        key = (row['db'], row['tbl'])
+        if key in wanted:
+            found.setdefault(key, []).append(row['name'])
+    return found
 
 
 def plan_view(plan, manifest):
@@ -134,8 +153,14 @@ def _names(move, schema):
     return live, safe
 
 
-def _save_tables(server, moves, schema, saved):
-    """Renames in one atomic RENAME TABLE; copies keep their definition for an undo. ``saved`` collects what is done."""
+def _save_tables(server, moves, schema, saved, triggers=None):
+    """Save the tables a replace overwrites; ``saved`` collects what is done, for an undo.
+
+    Renames go in one atomic RENAME TABLE.  A copied table keeps its definition
+    and its triggers' for an undo, and is then dropped (foreign key checks off,
+    so the foreign keys pointing at it wait for the restored table).
+    """
+    triggers = triggers or {}
     renames = [move for move in moves if move['method'] == 'rename']
     if renames:
         server.execute('RENAME TABLE ' + ', '.join('%s TO %s' % _names(move, schema) for move in renames))
@@ -145,8 +170,13 @@ def _save_tables(server, moves, schema, saved):
             continue
         live, safe = _names(move, schema)
         move['create'] = server.rows('SHOW CREATE TABLE %s' % live)[0]['Create Table']
+        move['triggers'] = [
+            server.rows('SHOW CREATE TRIGGER %s.%s' % (quote_identifier(move['db']), quote_identifier(name)))[0]
+            ['SQL Original Statement'] for name in triggers.get((move['db'], move['table']), [])]
         server.execute('CREATE TABLE %s LIKE %s' % (safe, live))
         server.execute('INSERT INTO %s SELECT * FROM %s' % (safe, live))  # noqa: S608 - quoted identifiers
+        server.execute('SET SESSION foreign_key_checks = 0')
+        server.execute('DROP TABLE %s' % live)
         saved.append(move)
 
 
@@ -163,6 +193,8 @@ def _put_back(server, moves, schema):
         server.execute('USE %s' % quote_identifier(move['db']))
         server.execute(move['create'])
         server.execute('INSERT INTO %s SELECT * FROM %s' % (live, safe))  # noqa: S608 - quoted identifiers
+        for statement in move.get('triggers') or []:
+            server.execute(statement)
 
 
 def execute_logical(src, manifest, plan, params, server):
@@ -189,7 +221,7 @@ def execute_logical(src, manifest, plan, params, server):
             created_schemas.append(db['target_db'])
         if safety:
             server.execute('CREATE DATABASE IF NOT EXISTS %s' % quote_identifier(safety['schema']))
-            _save_tables(server, safety['moves'], safety['schema'], moved)
+            _save_tables(server, safety['moves'], safety['schema'], moved, plan.get('triggers'))
         protocol = role == 'client'
         groups = ('client',) if protocol else ('client', 'myloader')
         with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:

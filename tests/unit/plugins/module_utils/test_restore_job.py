@@ -14,7 +14,8 @@ MANIFEST = dict(engine='dump', files=[], databases=[dict(name='shop', tables=[
 class FakeServer(object):
     target = '127.0.0.1:3410'
 
-    def __init__(self, tables, references=(), fail_on=None):
+    def __init__(self, tables, references=(), fail_on=None, triggers=()):
+        self.triggers = list(triggers)
         self.tables = set(tables)
         self.references = list(references)
         self.statements = []
@@ -25,6 +26,10 @@ class FakeServer(object):
             return [dict(Database=db) for db in sorted(set(db for db, _table in self.tables))]
         if 'REFERENTIAL_CONSTRAINTS' in sql:
             return [dict(cdb=c, ctable=ct, pdb=p, ptable=pt) for c, ct, p, pt in self.references if p in params]
+        if 'information_schema.TRIGGERS' in sql:
+            return [dict(db=db, tbl=table, name=name) for db, table, name in self.triggers if db in params]
+        if sql.startswith('SHOW CREATE TRIGGER'):
+            return [{'SQL Original Statement': 'CREATE TRIGGER %s ...' % sql.split('.')[-1]}]
         if 'information_schema.TABLES' in sql:
             return [dict(db=db, name=name) for db, name in sorted(self.tables) if db in params]
         if sql.startswith('SHOW CREATE TABLE'):
@@ -40,8 +45,10 @@ class FakeServer(object):
                 source, target = pair.split(' TO ')
                 self.tables.discard(_name(source))
                 self.tables.add(_name(target))
-        elif sql.startswith('DROP TABLE IF EXISTS'):
+        elif sql.startswith('DROP TABLE'):
             self.tables.discard(_name(sql.split()[-1]))
+        elif sql.startswith('CREATE TABLE') and ' LIKE ' in sql:
+            self.tables.add(_name(sql.split(' LIKE ')[0]))
 
 
 def _name(text):
@@ -98,3 +105,20 @@ def test_undo_after_a_failed_load_puts_the_saved_tables_back():
     assert 'DROP TABLE IF EXISTS `shop`.`orders`' in server.statements
     assert 'RENAME TABLE `drkit_safety_20261124t081500z`.`shop__users` TO `shop`.`users`' in server.statements
     assert done.startswith('loaded tables dropped, replaced tables moved back')
+
+
+def test_tables_with_triggers_are_copied_and_their_triggers_come_back_on_undo():
+    server = FakeServer({('shop', 'orders')}, triggers=[('shop', 'orders', 'orders_ai'), ('shop', 'other', 'x')])
+    plan = planned(['shop.orders'], server)
+    assert [(m['table'], m['method']) for m in plan['safety']['moves']] == [('orders', 'copy')]
+    moved = []
+    restore_job._save_tables(server, plan['safety']['moves'], plan['safety']['schema'], moved, plan['triggers'])
+    assert server.statements[-2:] == ['SET SESSION foreign_key_checks = 0', 'DROP TABLE `shop`.`orders`']
+    assert server.tables == {('drkit_safety_20261124t081500z', 'shop__orders')}
+    server.tables.add(('shop', 'orders'))  # loaded, then something failed
+    restore_job._undo(server, plan, moved, plan['safety'], [])
+    tail = server.statements[-6:]
+    assert tail[:2] == ['DROP TABLE IF EXISTS `shop`.`orders`', 'USE `shop`']
+    assert tail[2] == 'CREATE TABLE `x` (id INT)'
+    assert tail[3] == 'INSERT INTO `shop`.`orders` SELECT * FROM `drkit_safety_20261124t081500z`.`shop__orders`'
+    assert tail[4] == 'CREATE TRIGGER `orders_ai` ...'
