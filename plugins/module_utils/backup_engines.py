@@ -156,8 +156,7 @@ def run_dump(argv, workdir, compression):
         fd = open_private(os.path.join(workdir, name))
         with os.fdopen(fd, 'wb') as handle:
             handle.writelines(lines)
-    header_text = b''.join(splitter.header).decode('utf-8', 'replace')
-    return coords.parse_dump_header(header_text), splitter
+    return coords.parse_dump_header(splitter.coordinate_text()), splitter
 
 
 def dump_databases_entry(databases, splitter, compression, table_info):

@@ -6,7 +6,7 @@
 Each tool records the point where its snapshot was taken, in its own words:
 
 * mariadb-dump ``--master-data=2 --gtid``: ``-- CHANGE MASTER TO MASTER_LOG_FILE='f', MASTER_LOG_POS=n;``
-  and ``-- SET GLOBAL gtid_slave_pos='0-1-42';`` in the dump header;
+  in the dump header and ``-- SET GLOBAL gtid_slave_pos='0-1-42';`` (10.11 prints it near the end of the dump);
 * mysqldump ``--source-data=2`` (8.0.26+, ``--master-data=2`` before) writes ``CHANGE REPLICATION SOURCE
   TO SOURCE_LOG_FILE=...`` and ``SET @@GLOBAL.GTID_PURGED=/*!80000 '+'*/ 'uuid:1-5,...';`` (the set may
   span lines, and is commented with ``--set-gtid-purged=COMMENTED``);
@@ -33,9 +33,6 @@ _CHANGE_RE = re.compile(
 _MARIADB_GTID_RE = re.compile(r"SET\s+GLOBAL\s+gtid_slave_pos\s*=\s*'([^']*)'", re.IGNORECASE)
 _MYSQL_GTID_RE = re.compile(r"GTID_PURGED\s*=\s*(?:/\*!80000\s*'\+'\s*\*/\s*)?'([^']*)'", re.IGNORECASE)
 
-# The dump header ends where the first database or table begins.
-HEADER_END_MARKERS = ('-- Current Database:', '-- Table structure for table', '-- Dumping data for table')
-
 
 def empty():
     return dict(binlog_file=None, binlog_position=None, gtid_set=None)
@@ -56,7 +53,7 @@ def clean_gtid(text):
 
 
 def parse_dump_header(text):
-    """Coordinates from the header of a mariadb-dump/mysqldump file (the text before the first table)."""
+    """Coordinates from a mariadb-dump/mysqldump header plus its coordinate comments (see DumpSplitter)."""
     result = empty()
     change = _CHANGE_RE.search(text)
     if change:

@@ -10,7 +10,9 @@ parallel or a table into another schema needs the tables apart, so the
 stream is split while it is written, on the comment lines the dump tools
 print before each part:
 
-* the header (session settings, coordinates) up to the first database -> ``_header.sql``;
+* the header (session settings, coordinates) up to the first database -> ``_header.sql``
+  (mariadb-dump 10.11 prints its GTID position near the end: coordinate comments are collected
+  wherever they are);
 * ``-- Table structure for table `t``` and ``-- Dumping data for table `t``` (structure, rows and
   triggers of one table) -> ``<db>/<t>.sql``;
 * views, routines and events (``-- ... view structure for view``, ``-- Dumping routines/events``)
@@ -46,6 +48,8 @@ _OBJECT_RE = re.compile(rb'^-- (?:(?:Temporary|Final) (?:table|view) structure f
 _FOOTER_RE = re.compile(rb'^/\*!40103 SET TIME_ZONE=@OLD_TIME_ZONE \*/;')
 _COMPLETED_RE = re.compile(rb'^-- Dump completed')
 _CREATE_DB_RE = re.compile(rb'^CREATE DATABASE ')
+# Coordinates the tool prints as comments; mariadb-dump 10.11 prints the GTID position at the very end.
+_COORDINATE_RE = re.compile(rb'^-- (?:CHANGE (?:MASTER|REPLICATION SOURCE) TO \S+_LOG_FILE|SET GLOBAL gtid_slave_pos)')
 _USE_RE = re.compile(rb'^USE `')
 
 # Header limit: it is session settings and coordinates; more means this is not a dump header.
@@ -119,6 +123,7 @@ class DumpSplitter(object):
         self.objects = []
         self.completed = False
         self.bytes_in = 0
+        self.coordinate_lines = []
 
     def _switch(self, key, relpath):
         if key == self._key:
@@ -136,8 +141,11 @@ class DumpSplitter(object):
 
     def feed(self, line):
         self.bytes_in += len(line)
-        if line.startswith(b'-- ') and _COMPLETED_RE.match(line):
-            self.completed = True
+        if line.startswith(b'-- '):
+            if _COMPLETED_RE.match(line):
+                self.completed = True
+            elif _COORDINATE_RE.match(line):
+                self.coordinate_lines.append(line)
         if self._state == 'footer':
             self.footer.append(line)
             return
@@ -201,6 +209,10 @@ class DumpSplitter(object):
 
     def close(self):
         self._close_writer()
+
+    def coordinate_text(self):
+        """The header and every coordinate comment, wherever the tool printed it, for coordinates.parse_dump_header."""
+        return b''.join(self.header + self.coordinate_lines).decode('utf-8', 'replace')
 
 
 def table_path(db, table):

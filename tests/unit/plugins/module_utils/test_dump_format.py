@@ -73,7 +73,7 @@ def test_table_sections_hold_structure_rows_and_triggers_with_unqualified_names(
     files = recorded[2]
     table = files['drkit_fx/t.sql'].decode()
     assert 'CREATE TABLE `t`' in table and 'INSERT INTO `t` VALUES' in table
-    assert 'TRIGGER `t_ai` AFTER INSERT ON `t`' in table
+    assert 'TRIGGER t_ai AFTER INSERT ON t FOR EACH ROW' in table  # as written, unqualified
     assert '`drkit_fx`' not in table.split('TRIGGER')[0]
     # a value that looks like a marker stays inside its INSERT line
     assert "-- Table structure for table `x`\\n-- a fake marker" in table
@@ -95,6 +95,15 @@ def test_create_database_is_kept_apart(recorded):
     renamed = df.rename_create_database(statement, 'fx_repair')
     assert renamed.startswith('CREATE DATABASE IF NOT EXISTS `fx_repair` /*!40100 DEFAULT CHARACTER SET utf8mb4')
     assert not renamed.endswith(';')
+
+
+def test_coordinates_are_collected_wherever_they_are(recorded):
+    text = recorded[1].coordinate_text()
+    assert "-- CHANGE MASTER TO MASTER_LOG_FILE='db-primary-bin.000001', MASTER_LOG_POS=713495;" in text
+    assert "-- SET GLOBAL gtid_slave_pos='0-1-172';" in text
+    assert recorded[1].coordinate_lines == [  # the GTID line comes after the views, near the end
+        b"-- CHANGE MASTER TO MASTER_LOG_FILE='db-primary-bin.000001', MASTER_LOG_POS=713495;\n",
+        b"-- SET GLOBAL gtid_slave_pos='0-1-172';\n"]
 
 
 def test_header_and_footer_session_lines(recorded):
