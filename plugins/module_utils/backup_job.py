@@ -264,6 +264,6 @@ def test_compression(root, manifest, batch=64):
 def result_of(manifest, job, removed):
     """The module's return values."""
     return dict(
-        path=job['path'], name=job['name'], size=manifest['total_bytes'], duration_s=manifest['elapsed_s'],
+        path=job['path'], name=job['name'], size_bytes=manifest['total_bytes'], duration_s=manifest['elapsed_s'],
         manifest=mf.summary(manifest), removed=removed, manifest_path=os.path.join(job['path'], mf.MANIFEST_NAME),
     )

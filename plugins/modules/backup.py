@@ -154,8 +154,11 @@ name:
   returned: always
   type: str
   sample: shop-20261124T074000Z
-size:
-  description: Total bytes of the backup's files (without the manifest).
+size_bytes:
+  description:
+    - Total bytes of the backup's files (without the manifest).
+    - Not called C(size) - for a result with a C(path), Ansible sets C(size), C(mode), C(owner) and C(state) from
+      the path's own C(stat) (here the directory).
   returned: success, not in check mode
   type: int
   sample: 1843200

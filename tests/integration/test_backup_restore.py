@@ -95,7 +95,8 @@ def test_dump_backup_writes_a_verified_private_backup(env, dump_backup):
         assert stat.S_IMODE(os.stat(directory).st_mode) == 0o700
         for name in filenames:
             assert stat.S_IMODE(os.stat(os.path.join(directory, name)).st_mode) == 0o600
-    assert result["size"] == manifest["total_bytes"] and result["manifest"]["table_count"] == len(tables)
+    assert result["size_bytes"] == manifest["total_bytes"] and result["manifest"]["table_count"] == len(tables)
+    assert result["mode"] == "0700"  # Ansible's own stat of the returned path
 
 
 def test_dump_round_trip_into_a_renamed_schema(env, dump_backup):

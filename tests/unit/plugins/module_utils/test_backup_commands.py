@@ -17,7 +17,7 @@ def test_mariadb_dump_command():
     argv = be.dump_command('/usr/bin/mariadb-dump', CNF, MARIADB, ['shop', 'crm'], log_bin=True)
     assert argv[:2] == ['/usr/bin/mariadb-dump', '--defaults-extra-file=' + CNF]
     for option in ('--single-transaction', '--routines', '--events', '--triggers', '--master-data=2', '--gtid',
-                   '--hex-blob', '--quick'):
+                   '--hex-blob', '--quick', '--skip-add-locks'):
         assert option in argv
     assert argv[-3:] == ['--databases', 'shop', 'crm']
     assert not any('password' in arg for arg in argv)

@@ -21,17 +21,17 @@ def fixture(name):
 def test_recorded_mariadb_dump():
     # mariadb-dump 10.11 prints the file/position in the header and the GTID position near the end
     parsed = co.parse_dump_header(fixture('mariadb-dump-10.11.sql'))
-    assert parsed == dict(binlog_file='db-primary-bin.000001', binlog_position=713495, gtid_set='0-1-172')
+    assert parsed == dict(binlog_file='db-primary-bin.000001', binlog_position=1435020, gtid_set='0-1-2436')
 
 
 def test_recorded_mydumper_metadata():
     parsed = co.parse_mydumper_metadata(fixture('mydumper-0.10-metadata'))
-    assert parsed == dict(binlog_file='db-primary-bin.000001', binlog_position=714139, gtid_set='0-1-174')
+    assert parsed == dict(binlog_file='db-primary-bin.000001', binlog_position=1435020, gtid_set='0-1-2436')
 
 
 def test_recorded_mariabackup_binlog_info():
     parsed = co.parse_binlog_info(fixture('xtrabackup_binlog_info-mariabackup-10.11'))
-    assert parsed == dict(binlog_file='db-primary-bin.000001', binlog_position=729430, gtid_set='0-1-222')
+    assert parsed == dict(binlog_file='db-primary-bin.000001', binlog_position=1439206, gtid_set='0-1-2449')
 
 
 MYSQL80_HEADER = """-- MySQL dump 10.13  Distrib 8.0.36, for Linux (x86_64)

@@ -99,11 +99,11 @@ def test_create_database_is_kept_apart(recorded):
 
 def test_coordinates_are_collected_wherever_they_are(recorded):
     text = recorded[1].coordinate_text()
-    assert "-- CHANGE MASTER TO MASTER_LOG_FILE='db-primary-bin.000001', MASTER_LOG_POS=713495;" in text
-    assert "-- SET GLOBAL gtid_slave_pos='0-1-172';" in text
+    assert "-- CHANGE MASTER TO MASTER_LOG_FILE='db-primary-bin.000001', MASTER_LOG_POS=1435020;" in text
+    assert "-- SET GLOBAL gtid_slave_pos='0-1-2436';" in text
     assert recorded[1].coordinate_lines == [  # the GTID line comes after the views, near the end
-        b"-- CHANGE MASTER TO MASTER_LOG_FILE='db-primary-bin.000001', MASTER_LOG_POS=713495;\n",
-        b"-- SET GLOBAL gtid_slave_pos='0-1-172';\n"]
+        b"-- CHANGE MASTER TO MASTER_LOG_FILE='db-primary-bin.000001', MASTER_LOG_POS=1435020;\n",
+        b"-- SET GLOBAL gtid_slave_pos='0-1-2436';\n"]
 
 
 def test_header_and_footer_session_lines(recorded):

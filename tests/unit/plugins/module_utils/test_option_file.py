@@ -16,7 +16,7 @@ PARAMS = dict(login_host='127.0.0.1', login_port=3410, login_user='drkit_backup'
 def test_client_options_tcp():
     assert option_file.client_options(PARAMS) == [
         ('user', 'drkit_backup'), ('password', 's3cr"et\\x'), ('host', '127.0.0.1'), ('port', 3410),
-        ('protocol', 'TCP'), ('connect-timeout', 10)]
+        ('protocol', 'TCP')]
 
 
 def test_client_options_socket_and_tls():
