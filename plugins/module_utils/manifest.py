@@ -37,7 +37,8 @@ class ManifestError(Exception):
 # -- time ----------------------------------------------------------------------
 
 def utc_now():
-    return datetime.datetime.now(datetime.timezone.utc).replace(microsecond=0)
+    """Now, in UTC (with microseconds, for durations; iso() and stamp() show whole seconds)."""
+    return datetime.datetime.now(datetime.timezone.utc)
 
 
 def iso(moment):
