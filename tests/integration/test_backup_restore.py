@@ -2,8 +2,11 @@
 
 Round trips for the three engines compare CHECKSUM TABLE of the seeded shop
 tables (static; the stand-in app only writes shop.app_writes) before and
-after.  Restores go into other schemas on the primary (binlog off, so the
-replicas are left alone), or into a throwaway mariadbd for the physical copy.
+after.  Restores go into other schemas on the primary, binlogged (the default)
+so that the replicas follow and the statements of later tests replicate; one
+restore is not binlogged and nothing touches its schema afterwards but a
+DROP DATABASE IF EXISTS.  The physical copy goes into a throwaway mariadbd.
+The last test checks that replication is still running.
 """
 import json
 import os
@@ -47,7 +50,7 @@ def backup(dest, check_mode=False, **args):
 
 
 def restore(src, check_mode=False, **args):
-    params = dict(RESTORE_USER, src=str(src), binlog=False)
+    params = dict(RESTORE_USER, src=str(src))
     params.update(args)
     return run_module("restore", params, check_mode=check_mode)
 
@@ -100,7 +103,8 @@ def test_dump_backup_writes_a_verified_private_backup(env, dump_backup):
 
 
 def test_dump_round_trip_into_a_renamed_schema(env, dump_backup):
-    result = restore(dump_backup["path"], databases=["shop"], rename={"shop": "shop_rt_dump"}, parallel=2)
+    result = restore(dump_backup["path"], databases=["shop"], rename={"shop": "shop_rt_dump"}, parallel=2,
+                     binlog=False)
     assert not result.get("failed"), result.get("msg")
     assert checksums("shop_rt_dump") == env["reference"]
     loaded = dict((t["target"], t) for t in result["tables"])
@@ -197,7 +201,9 @@ def test_objects_round_trip_and_retention(env, tmp_path):
         assert result["removed"] == ([made[0]] if number == 2 else [])
     assert sorted(os.listdir(str(dest))) == made[1:]
 
+    time.sleep(1.05)
     planned = backup(dest, check_mode=True, prefix="rt", databases=["drkit_rt"], keep_last=1)
+    assert not planned.get("failed"), planned.get("msg")
     assert planned["removed"] == made[1:] and planned["plan"]["tables"] == 2
     assert sorted(os.listdir(str(dest))) == made[1:]
 
@@ -276,3 +282,22 @@ def test_a_full_disk_fails_clearly_and_leaves_nothing(env, tmp_path):
         assert os.listdir(str(mount)) == []
     finally:
         subprocess.run(["umount", str(mount)], check=True)
+
+
+def slave_status(host):
+    """SHOW SLAVE STATUS of a lab replica as a dict (the client's header line names the columns)."""
+    socket_path = os.path.join(LAB_ROOT, host, "run", "mysqld.sock")
+    proc = subprocess.run(["mariadb", "--socket=%s" % socket_path, "--batch", "-e", "SHOW SLAVE STATUS"],
+                          check=True, capture_output=True, text=True, timeout=60)
+    lines = proc.stdout.splitlines()
+    return dict(zip(lines[0].split("\t"), lines[1].split("\t"))) if len(lines) > 1 else {}
+
+
+def test_replication_still_runs(env):
+    """The replicas applied everything the tests above did (the restores are binlogged)."""
+    primary_gtid = sql(PRIMARY, "SELECT @@gtid_binlog_pos")[0][0]
+    for host in ("db-replica", "db-dr"):
+        status = slave_status(host)
+        assert status.get("Slave_SQL_Running") == "Yes", "%s: %s" % (host, status.get("Last_SQL_Error"))
+        caught_up = sql(host, "SELECT MASTER_GTID_WAIT('%s', 30)" % primary_gtid)[0][0]
+        assert caught_up == "0", "%s did not reach %s: %s" % (host, primary_gtid, slave_status(host))
