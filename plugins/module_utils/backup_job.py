@@ -186,6 +186,7 @@ def execute(job, params, server):
     for item in job['expired']:
         shutil.rmtree(item['path'])
         removed.append(item['name'])
+    job['duration_s'] = round(time.monotonic() - clock, 3)
     return manifest, removed
 
 
@@ -264,6 +265,7 @@ def test_compression(root, manifest, batch=64):
 def result_of(manifest, job, removed):
     """The module's return values."""
     return dict(
-        path=job['path'], name=job['name'], size_bytes=manifest['total_bytes'], duration_s=manifest['elapsed_s'],
+        path=job['path'], name=job['name'], size_bytes=manifest['total_bytes'],
+        duration_s=job.get('duration_s', manifest['elapsed_s']),
         manifest=mf.summary(manifest), removed=removed, manifest_path=os.path.join(job['path'], mf.MANIFEST_NAME),
     )

@@ -163,7 +163,7 @@ size_bytes:
   type: int
   sample: 1843200
 duration_s:
-  description: Seconds the backup took, including verification.
+  description: Seconds the run took - backup, manifest, verification and retention.
   returned: success, not in check mode
   type: float
   sample: 2.41

@@ -26,7 +26,7 @@ BACKUP_USER = dict(login_host="127.0.0.1", login_port=LAB_PORTS[PRIMARY], login_
                    login_password="lab-backup-secret")
 RESTORE_USER = dict(login_host="127.0.0.1", login_port=LAB_PORTS[PRIMARY], login_user="drkit_restore_t",
                     login_password="restore-t-secret")
-SCRATCH_SCHEMAS = ["shop_rt_dump", "shop_rt_myd", "shop_one", "shop_flip", "drkit_rt"]
+SCRATCH_SCHEMAS = ["shop_rt_dump", "shop_rt_myd", "shop_one", "shop_two", "shop_flip", "drkit_rt"]
 
 
 def checksums(schema, tables=SEEDED):
@@ -144,6 +144,21 @@ def test_one_table_into_a_renamed_schema_then_refuse_then_replace(env, dump_back
     assert replaced["replaced"] == ["shop_one.users"]
     assert checksums("shop_one", ["users"]) == {"users": env["reference"]["users"]}
     assert sql(PRIMARY, "SELECT COUNT(*) FROM `%s`.`shop_one__users`" % safety) == [["2990"]]
+
+
+def test_essential_tables_first_in_parallel(env, dump_backup):
+    essential = ["shop.orders", "shop.users", "shop.products"]
+    planned = restore(dump_backup["path"], check_mode=True, tables=essential, target_database="shop_two", parallel=2)
+    assert not planned.get("failed"), planned.get("msg")
+    assert [load["target"] for load in planned["plan"]["loads"]] == ["shop_two.orders", "shop_two.users",
+                                                                     "shop_two.products"]
+    assert "shop_two" not in schemas()
+    result = restore(dump_backup["path"], tables=essential, target_database="shop_two", parallel=2)
+    assert not result.get("failed"), result.get("msg")
+    assert [t["target"] for t in result["tables"]] == [load["target"] for load in planned["plan"]["loads"]]
+    wanted = ["orders", "users", "products"]
+    assert checksums("shop_two", wanted) == dict((t, env["reference"][t]) for t in wanted)
+    assert result["duration_s"] > 0 and all(t["seconds"] > 0 and t["bytes"] > 0 for t in result["tables"])
 
 
 def test_refuse_a_non_empty_target(env, dump_backup):
