@@ -21,7 +21,7 @@ import pytest
 from helpers import LAB_PORT_BASE, LAB_PORTS, LAB_ROOT, run_module, sql
 
 PRIMARY = "db-primary"
-SEEDED = ["users", "accounts", "user_points", "products", "orders"]
+SEEDED = ("users", "accounts", "user_points", "products", "orders")
 BACKUP_USER = dict(login_host="127.0.0.1", login_port=LAB_PORTS[PRIMARY], login_user="drkit_backup",
                    login_password="lab-backup-secret")
 RESTORE_USER = dict(login_host="127.0.0.1", login_port=LAB_PORTS[PRIMARY], login_user="drkit_restore_t",
