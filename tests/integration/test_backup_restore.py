@@ -233,6 +233,15 @@ def test_objects_round_trip_and_retention(env, tmp_path):
     sql(PRIMARY, "INSERT INTO drkit_rt.t VALUES (4, 'x', 4)")
     assert sql(PRIMARY, "SELECT note FROM drkit_rt.log ORDER BY id DESC LIMIT 1") == [["added 4"]]
 
+    # replacing a table with a trigger: RENAME TABLE cannot move it to another schema, so it is copied
+    replaced = restore(dest / made[-1], tables=["drkit_rt.t"], mode="replace")
+    assert not replaced.get("failed"), replaced.get("msg")
+    assert replaced["plan"]["safety_moves"] == [dict(table="drkit_rt.t", to="drkit_rt__t", method="copy")]
+    assert checksums("drkit_rt", ["t"]) == {"t": before["t"]}
+    assert sql(PRIMARY, "SELECT COUNT(*) FROM `%s`.drkit_rt__t" % replaced["safety_schema"]) == [["4"]]
+    assert sql(PRIMARY, "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_SCHEMA='drkit_rt'"
+               ) == [["t_ai"]]
+
 
 def test_mydumper_round_trip(env):
     result = backup(env["dest"], engine="mydumper", prefix="myd", databases=["shop"], parallel=2, verify=True)
