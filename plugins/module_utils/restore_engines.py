@@ -1,0 +1,297 @@
+# -*- coding: utf-8 -*-
+# Copyright: drkit.mysql contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Loading a verified backup: per-table files through the client, myloader, or a physical copy-back.
+
+* dump backups: each table file is streamed (decompressed on the fly) into ``mariadb``/``mysql
+  --database=<target>`` between the dump's session header and footer; ``parallel`` clients work
+  through the tables in the order given, so the essential tables are loaded first;
+* mydumper backups: the chosen files are linked into a private staging directory and loaded by
+  ``myloader`` (``--source-db``/``--database`` for another schema), with ``parallel`` threads;
+* physical backups: into the datadir of a stopped server (``--copy-back``/``--move-back``).
+
+Stdlib only: this file runs on managed hosts with Python 3.8+.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+import errno
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+
+from ansible_collections.drkit.mysql.plugins.module_utils import dump_format
+from ansible_collections.drkit.mysql.plugins.module_utils.option_file import defaults_option
+from ansible_collections.drkit.mysql.plugins.module_utils.pipeline import (
+    PipelineError,
+    last_lines,
+    run,
+    stream_files_into,
+    tail,
+)
+from ansible_collections.drkit.mysql.plugins.module_utils.tools import compression_of, decompress_command
+
+__metaclass__ = type
+
+CLIENT_MAX_PACKET = 1024 * 1024 * 1024
+
+
+class RestoreError(Exception):
+    """A restore step failed; ``str()`` is the sentence to show."""
+
+
+# -- dump engine -------------------------------------------------------------------
+
+def client_command(binary, option_file, database):
+    """argv of the client loading one table file into ``database``."""
+    return [binary, defaults_option(option_file), '--database=%s' % database, '--batch', '--binary-mode',
+            '--max-allowed-packet=%d' % CLIENT_MAX_PACKET, '--default-character-set=utf8mb4']
+
+
+def session_prologue(root, binlog):
+    """The dump's session settings (character set, FOREIGN_KEY_CHECKS=0, SQL_MODE...) plus binlog choice."""
+    with open(os.path.join(root, dump_format.HEADER_FILE), 'rb') as handle:
+        lines = dump_format.session_lines(handle.readlines())
+    if not binlog:
+        # after the header: mariadb-dump's first line may be the sandbox-mode marker, which must stay first
+        lines.append(b'SET SESSION sql_log_bin = 0;\n')
+    return b''.join(lines)
+
+
+def session_epilogue(root):
+    with open(os.path.join(root, dump_format.FOOTER_FILE), 'rb') as handle:
+        return b''.join(dump_format.session_lines(handle.readlines()))
+
+
+def load_dump_items(binary, option_file, root, items, parallel, binlog, on_done=None):
+    """Load table items in order with ``parallel`` clients. Returns per-item results; raises RestoreError.
+
+    A failed table stops the tables not yet started; tables already running finish.
+    """
+    prologue = session_prologue(root, binlog)
+    epilogue = session_epilogue(root)
+    stop = threading.Event()
+    errors = []
+
+    def load(item):
+        if stop.is_set():
+            return dict(item, status='skipped', bytes=0, seconds=0.0)
+        started = _now()
+        parts = [prologue]
+        for rel in item['files']:
+            parts.append((os.path.join(root, rel), compression_of(rel)))
+        parts.append(epilogue)
+        try:
+            fed = stream_files_into(client_command(binary, option_file, item['target_db']), parts,
+                                    'loading %s.%s into %s' % (item['source_db'], item['table'], item['target_db']))
+        except PipelineError as exc:
+            stop.set()
+            errors.append(str(exc))
+            return dict(item, status='failed', bytes=0, seconds=round(_now() - started, 3), error=str(exc))
+        result = dict(item, status='loaded', bytes=fed, seconds=round(_now() - started, 3))
+        if on_done:
+            on_done(result)
+        return result
+
+    with ThreadPoolExecutor(max_workers=max(1, int(parallel))) as pool:
+        results = list(pool.map(load, items))
+    if errors:
+        raise RestoreError('; '.join(errors[:3]))
+    return results
+
+
+def load_objects(binary, option_file, root, objects, binlog):
+    """Views, routines and events of whole databases restored under their own name, after the tables."""
+    results = []
+    prologue = session_prologue(root, binlog)
+    epilogue = session_epilogue(root)
+    for obj in objects:
+        if not obj['files']:
+            continue
+        parts = [prologue] + [(os.path.join(root, rel), compression_of(rel)) for rel in obj['files']] + [epilogue]
+        try:
+            fed = stream_files_into(client_command(binary, option_file, obj['target_db']), parts,
+                                    'loading views/routines/events of %s' % obj['source_db'])
+        except PipelineError as exc:
+            raise RestoreError(str(exc)) from None
+        results.append(dict(obj, bytes=fed))
+    return results
+
+
+def _now():
+    return time.monotonic()
+
+
+# -- mydumper engine ---------------------------------------------------------------
+
+def myloader_command(binary, option_file, directory, threads, source_db=None, target_db=None, binlog=True):
+    argv = [binary, defaults_option(option_file, extra=False), '--directory=%s' % directory,
+            '--threads=%d' % max(1, int(threads)), '--verbose=2']
+    if source_db:
+        argv.append('--source-db=%s' % source_db)
+    if target_db:
+        argv.append('--database=%s' % target_db)
+    if binlog:
+        argv.append('--enable-binlog')
+    return argv
+
+
+def stage_mydumper(root, manifest_layout_path, files, staging):
+    """Symlink the chosen files (and the metadata file) into ``staging`` for myloader."""
+    for rel in list(files) + ['%s/metadata' % manifest_layout_path]:
+        source = os.path.join(root, rel)
+        link = os.path.join(staging, os.path.basename(rel))
+        if not os.path.exists(link):
+            os.symlink(source, link)
+
+
+def load_mydumper(binary, option_file, root, layout_path, plan, parallel, binlog):
+    """One myloader run per source database, over a staging directory holding only the chosen files."""
+    results = []
+    by_db = {}
+    for item in plan['items']:
+        by_db.setdefault(item['source_db'], []).append(item)
+    objects = dict((obj['source_db'], obj) for obj in plan['objects'])
+    creates = dict((db['source_db'], db) for db in plan['databases'])
+    for source_db, items in by_db.items():
+        staging = tempfile.mkdtemp(prefix='drkit-myloader-')
+        try:
+            files = [rel for item in items for rel in item['files']]
+            files += creates.get(source_db, {}).get('files', [])
+            if source_db in objects:
+                files += objects[source_db]['files']
+            stage_mydumper(root, layout_path, files, staging)
+            target_db = items[0]['target_db']
+            started = _now()
+            try:
+                run(myloader_command(binary, option_file, staging, parallel, source_db,
+                                     target_db if target_db != source_db else None, binlog),
+                    'myloader into %s' % target_db)
+            except PipelineError as exc:
+                raise RestoreError(str(exc)) from None
+            seconds = round(_now() - started, 3)
+            for item in items:
+                size = sum(os.path.getsize(os.path.join(root, rel)) for rel in item['files'])
+                results.append(dict(item, status='loaded', bytes=size, seconds=seconds))
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+    return results
+
+
+# -- physical engine ---------------------------------------------------------------
+
+def datadir_in_use(datadir):
+    """Why the datadir looks in use by a running server, or None.
+
+    A running mariadbd/mysqld holds a lock on ``ibdata1`` (InnoDB) and
+    ``aria_log_control`` (Aria); its pid file names a live process.
+    """
+    import fcntl
+    for name in ('ibdata1', 'aria_log_control'):
+        path = os.path.join(datadir, name)
+        if not os.path.exists(path):
+            continue
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except OSError:
+            continue
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            fcntl.lockf(fd, fcntl.LOCK_UN)
+        except OSError as exc:
+            if exc.errno in (errno.EACCES, errno.EAGAIN):
+                return '%s is locked by a running server' % path
+        finally:
+            os.close(fd)
+    try:
+        names = os.listdir(datadir)
+    except OSError:
+        return None
+    for name in names:
+        if not name.endswith('.pid'):
+            continue
+        try:
+            with open(os.path.join(datadir, name)) as handle:
+                pid = int(handle.read().strip() or 0)
+            if pid > 0:
+                os.kill(pid, 0)
+                return '%s names the running process %d' % (os.path.join(datadir, name), pid)
+        except (OSError, ValueError):
+            continue
+    return None
+
+
+def datadir_entries(datadir):
+    try:
+        return [name for name in os.listdir(datadir) if name != 'lost+found']
+    except OSError:
+        return []
+
+
+def copy_back_command(binary, source_dir, datadir, move, server_config=None):
+    """``mariabackup --copy-back``/``--move-back`` into datadir (no connection, so no credentials)."""
+    first = '--defaults-file=%s' % server_config if server_config else '--no-defaults'
+    return [binary, first, '--move-back' if move else '--copy-back', '--target-dir=%s' % source_dir,
+            '--datadir=%s' % datadir]
+
+
+def extract_archive(archive, directory):
+    """``zstd -dc archive | tar -xf - -C directory``: two processes joined by a pipe."""
+    compression = compression_of(archive)
+    with tempfile.TemporaryFile() as zip_err, tempfile.TemporaryFile() as tar_err:
+        unzip = subprocess.Popen(decompress_command(compression, archive), stdout=subprocess.PIPE, stderr=zip_err)
+        try:
+            tar = subprocess.Popen(['tar', '-xf', '-', '-C', directory], stdin=unzip.stdout, stderr=tar_err)
+        finally:
+            unzip.stdout.close()
+        tar_code = tar.wait()
+        unzip_code = unzip.wait()
+        if tar_code != 0 or unzip_code != 0:
+            raise RestoreError('unpacking %s failed: %s' % (archive, last_lines(tail(zip_err) + '\n' + tail(tar_err))))
+
+
+def chown_tree(path, uid, gid):
+    os.chown(path, uid, gid)
+    for directory, dirnames, filenames in os.walk(path):
+        for name in dirnames + filenames:
+            os.lchown(os.path.join(directory, name), uid, gid)
+
+
+def restore_physical(binary, root, layout, datadir, stamp, safety, server_config=None, owner=None):
+    """Copy a prepared physical backup into an empty datadir. Returns dict(bytes, safety_copy)."""
+    parent = os.path.dirname(os.path.abspath(datadir))
+    safety_copy = None
+    if safety and os.path.isdir(datadir) and datadir_entries(datadir):
+        safety_copy = '%s.drkit-safety-%s' % (datadir.rstrip('/'), stamp)
+        os.rename(datadir, safety_copy)
+    reference = datadir if os.path.isdir(datadir) else (safety_copy or parent)
+    stat = os.stat(reference)
+    uid, gid = (owner if owner else (stat.st_uid, stat.st_gid))
+    if not os.path.isdir(datadir):
+        os.mkdir(datadir, 0o700)
+    source = os.path.join(root, layout['path'])
+    unpacked = None
+    try:
+        if layout['layout'] == 'archive':
+            unpacked = tempfile.mkdtemp(prefix='.drkit-restore-', dir=parent)
+            extract_archive(source, unpacked)
+            argv = copy_back_command(binary, unpacked, datadir, True, server_config)
+        else:
+            argv = copy_back_command(binary, source, datadir, False, server_config)
+        try:
+            run(argv, os.path.basename(binary) + (' --move-back' if unpacked else ' --copy-back'))
+        except PipelineError as exc:
+            raise RestoreError(str(exc)) from None
+    finally:
+        if unpacked:
+            shutil.rmtree(unpacked, ignore_errors=True)
+    chown_tree(datadir, uid, gid)
+    total = 0
+    for directory, _dirnames, filenames in os.walk(datadir):
+        for name in filenames:
+            total += os.path.getsize(os.path.join(directory, name))
+    return dict(bytes=total, safety_copy=safety_copy)
