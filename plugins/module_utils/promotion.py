@@ -18,17 +18,22 @@ from ansible_collections.drkit.mysql.plugins.module_utils.gtid import describe_m
 from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import relay_log_applied
 
 
+def broken_replication(name, status):
+    """A refusal that no waiting can fix: the SQL thread stopped on an error."""
+    if status and not status.get("sql_thread_running") and status.get("last_sql_errno"):
+        return ["%s's SQL thread stopped with error %s (%s)" % (
+            name, status.get("last_sql_errno"), status.get("last_sql_error"))]
+    return []
+
+
 def promotion_refusals(name, status, executed, required):
     """Why promoting now could lose data; an empty list when it is safe.
 
     status: the normalised replica status (None when not a replica), with ``relay_log_applied``.
     executed: GtidSet of the server; required: {other server: GtidSet it has}.
     """
-    refusals = []
+    refusals = broken_replication(name, status)
     if status:
-        if not status.get("sql_thread_running") and status.get("last_sql_errno"):
-            refusals.append("%s's SQL thread stopped with error %s (%s)" % (
-                name, status.get("last_sql_errno"), status.get("last_sql_error")))
         if not status.get("relay_log_applied"):
             refusals.append("%s has not applied its whole relay log: %s" % (name, status.get("relay_log_reason")))
     for other in sorted(required):
@@ -139,7 +144,8 @@ class Promotion(object):
         state = self.read_state()
         result = dict(forced=False, reason=reason, fenced={}, fences_lifted=[])
         # A broken candidate is refused before the writers are fenced: no write window for nothing.
-        early = promotion_refusals(name, state["status"], state["executed"], {}) if fences and not force else []
+        # (Only what waiting cannot fix: a relay log still being applied is what the wait is for.)
+        early = broken_replication(name, state["status"]) if fences and not force else []
         if fences and not early:
             result["fenced"] = self.fence_writers(fences, check_mode, kill_sessions, fence_timeout)
         # Waiting only reads, so check mode waits too: its verdict is then the real one.

@@ -7,10 +7,9 @@ from ansible_collections.drkit.mysql.plugins.module_utils.backup_status import (
     status_document,
 )
 
-RESULT = dict(path="/b/db-replica-20261124T070000Z", name="db-replica-20261124T070000Z", size=1234, duration_s=2.5,
-              manifest=dict(engine="dump", coordinates=dict(binlog_file="bin.000002", binlog_position=42,
-                                                            gtid_set="0-1-100"),
-                            verification=dict(ok=True)))
+COORDINATES = dict(binlog_file="bin.000002", binlog_position=42, gtid_set="0-1-100")
+RESULT = dict(path="/b/db-replica-20261124T070000Z", name="db-replica-20261124T070000Z", size_bytes=1234,
+              duration_s=2.5, manifest=dict(engine="dump", coordinates=COORDINATES, verification=dict(ok=True)))
 
 
 def write(tmp_path, document):

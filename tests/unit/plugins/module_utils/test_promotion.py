@@ -185,3 +185,13 @@ def test_check_mode_fences_nothing_for_real(monkeypatch):
     result = Promotion(server, {}, relay_log_timeout=0).run("db-dr", check_mode=True,
                                                             fences=[("db-primary", "primary-conn")])
     assert fence.calls == [("primary-conn", "fenced", True)] and server.executed == [] and result["changed"]
+
+
+def test_a_relay_log_still_being_applied_is_waited_for_not_refused_before_the_fence(monkeypatch):
+    fence = FenceRecorder("0-1-100")
+    monkeypatch.setattr("ansible_collections.drkit.mysql.plugins.module_utils.promotion.apply_fence", fence)
+    server = CatchingUpServer()  # fetched up to 0-1-95 but applied less, then catches up while promote waits
+    server._rows[0]["retrieved_gtid_set"] = "0-1-100"
+    result = Promotion(server, {}, relay_log_timeout=5).run("db-dr", fences=[("db-primary", "primary-conn")])
+    assert result.get("failed") is None and fence.calls == [("primary-conn", "fenced", False)]
+    assert server.executed == ["STOP SLAVE", "RESET SLAVE ALL", "SET GLOBAL read_only = OFF"]
