@@ -60,6 +60,13 @@ options:
   reason:
     description: Why forcing is acceptable; goes into the report.
     type: str
+  archive:
+    description:
+      - The binlog archive's facts (M(drkit.mysql.binlog_archive_facts)) with the archive host's name under C(host).
+      - The plan reports the archive's lag behind a live primary. With the primary unreachable, the archive's
+        GTID position counts as the primary's last known state (RPO is judged against it), and a candidate
+        missing transactions that only the archive holds is caught up from it (C(catch_up.method=archive)).
+    type: dict
   mode:
     description:
       - C(failover) (the primary may be dead), C(switchover) or C(failback) (planned; the primary must be
@@ -109,14 +116,14 @@ def servers_from_hostvars(hosts, hostvars, register_name):
 
 def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_topology", primary=None,
                   candidate=None, primary_confirmed_dead=False, max_lag_seconds=None,
-                  last_known_primary_gtid=None, force=False, reason=None, mode="failover"):
+                  last_known_primary_gtid=None, force=False, reason=None, mode="failover", archive=None):
     try:
         return make_plan(servers_from_hostvars(hosts, hostvars, register_name), list(candidates or []),
                          primary=primary or None, candidate=candidate or None,
                          primary_confirmed_dead=bool(primary_confirmed_dead),
                          max_lag_seconds=int(max_lag_seconds) if max_lag_seconds not in (None, "") else None,
                          last_known_primary_gtid=last_known_primary_gtid or None, force=bool(force),
-                         reason=reason or None, mode=mode or "failover")
+                         reason=reason or None, mode=mode or "failover", archive=archive or None)
     except PlanError as exc:
         raise AnsibleFilterError("Cannot plan the failover: %s" % exc) from None
 

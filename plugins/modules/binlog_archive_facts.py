@@ -36,7 +36,9 @@ options:
     description: Pid file of the supervised streamer (lab, hosts without systemd). Default C(PATH/streamer.pid).
     type: path
   service:
-    description: Name of the streamer's systemd unit, on hosts where the role installed one.
+    description:
+      - Name of the streamer's systemd unit. Its state is read when systemd runs on the host and there is no
+        pid file (the role runs the streamer under systemd where it can).
     type: str
 """
 
@@ -118,10 +120,11 @@ def main():
         facts = read_archive(path)
     except (ArchiveError, BinlogError, OSError) as exc:
         module.fail_json(msg="Cannot read the binlog archive: %s." % exc)
-    if module.params["service"]:
+    pidfile = module.params["pidfile"] or os.path.join(path, "streamer.pid")
+    if module.params["service"] and not os.path.exists(pidfile) and os.path.isdir("/run/systemd/system"):
         facts["streamer"] = systemd_state(module, module.params["service"])
     else:
-        state = streamer_state(module.params["pidfile"] or os.path.join(path, "streamer.pid"))
+        state = streamer_state(pidfile)
         state["manager"] = "process"
         facts["streamer"] = state
     facts["log_tail"] = tail(os.path.join(path, "streamer.log"))

@@ -17,7 +17,9 @@ description:
     --start-position) takes the server's GTID position, and the SQL is scanned before it runs - a GTID the server
     already has refuses the replay with nothing applied. gtid_strict_mode on the server is the last net."
   - With O(stop_replica) (the default) a replica first applies its relay log, then its replication is stopped,
-    so that the SQL thread and the replay cannot both apply the same transaction.
+    so that the SQL thread and the replay cannot both apply the same transaction. After the replay a stopped
+    replica's C(gtid_slave_pos) is set to what it now has (MariaDB's C(gtid_current_pos) would otherwise keep
+    naming the old replication position, and a restarted replication would fetch the replayed transactions again).
   - Credentials go to the client in a temporary option file (mode 0600), never on a command line.
   - MariaDB only (GTID positions); a MySQL server is refused.
 author: drkit.mysql maintainers (@drkit)
@@ -120,6 +122,12 @@ stopped_replica:
   description: Whether replication was stopped before the replay.
   returned: always
   type: bool
+slave_pos_set:
+  description:
+    - The C(gtid_slave_pos) set after a replay into a stopped replica, so that its C(gtid_current_pos) names what it
+      has and replication started again does not fetch the replayed transactions a second time.
+  returned: when a replica's position was set
+  type: str
 commands:
   description: The programs run, without credentials.
   returned: always
@@ -174,7 +182,26 @@ def find_binary(module, given, names):
 
 
 def current_position(server):
-    return server.variables(["gtid_current_pos"]).get("gtid_current_pos") or ""
+    """What the server has: gtid_current_pos with gtid_binlog_pos, per domain the newest (strict mode).
+
+    gtid_current_pos alone is not it on a replica: for a domain whose newest binlogged GTID carries another
+    server's id (a replayed transaction), MariaDB reports gtid_slave_pos there.
+    Returns (position text, gtid_slave_pos text).
+    """
+    values = server.variables(["gtid_current_pos", "gtid_binlog_pos", "gtid_slave_pos"])
+    has = parse_gtid_set(values.get("gtid_current_pos") or "", "mariadb").union(
+        parse_gtid_set(values.get("gtid_binlog_pos") or "", "mariadb"))
+    return str(has), values.get("gtid_slave_pos") or ""
+
+
+def align_slave_pos(server, position):
+    """After a replay into a stopped replica: its gtid_slave_pos names what it has, so gtid_current_pos does too,
+    and replication started again would not fetch the replayed transactions a second time."""
+    server.execute("SET GLOBAL gtid_slave_pos = %s", (position,))
+
+
+def replication_running(server):
+    return any(c.get("io_thread_running") or c.get("sql_thread_running") for c in server.replica_status() if c)
 
 
 def stop_replication(server, timeout):
@@ -182,7 +209,7 @@ def stop_replication(server, timeout):
     promotion = Promotion(server, {}, timeout)
     state = promotion.read_state()
     status = state["status"]
-    if not status:
+    if not status or not (status.get("io_thread_running") or status.get("sql_thread_running")):
         return False, None
     deadline = time.time() + timeout
     while status.get("sql_thread_running") and not status.get("relay_log_applied") and time.time() < deadline:
@@ -232,7 +259,7 @@ def main():
         if not server.dialect.is_mariadb:
             module.fail_json(msg="binlog_replay supports MariaDB only (GTID positions); %s runs %s."
                              % (server.target, server.version))
-        before = current_position(server)
+        before, slave_pos = current_position(server)
         result["before"] = before
         position = state_from_gtid(params["start_gtid"] or before)
         stop_state = state_from_gtid(params["stop_gtid"]) if params["stop_gtid"] else None
@@ -255,7 +282,7 @@ def main():
                                  % (server.target, problem), **result)
             result["stopped_replica"] = stopped
             result["changed"] = stopped
-            now = current_position(server)
+            now, slave_pos = current_position(server)
             if now != before:
                 before, position = now, state_from_gtid(now)
                 result["before"], result["start_position"] = now, gtid_state_text(position)
@@ -303,7 +330,7 @@ def main():
         with open(sql_path, "rb") as sql_in:
             proc = subprocess.run(client, stdin=sql_in, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False)
         result["replay_ms"] = int((time.time() - started) * 1000)
-        after = current_position(server)
+        after, _slave_pos = current_position(server)
         result["after"] = after
         applied = parse_position_difference(after, before)
         if proc.returncode != 0:
@@ -315,6 +342,9 @@ def main():
         if short:
             module.fail_json(msg="The replay into %s ended before %s, which the archive holds; it has %s now. "
                                  "Run again." % (server.target, short[0], after), **result)
+        if slave_pos and not replication_running(server):
+            align_slave_pos(server, after)
+            result["slave_pos_set"] = after
         result["msg"] = "Applied %d transaction(s) to %s: %s .. %s." % (len(gtids), server.target, gtids[0],
                                                                          gtids[-1])
     except ReplayError as exc:
