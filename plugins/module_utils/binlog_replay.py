@@ -19,7 +19,8 @@ import re
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog import gtid_state_text, read_binlog
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
 
-# mariadb-binlog's header line of a GTID event: "#261124  7:13:07 server id 1  end_log_pos 701062 CRC32 0x... \tGTID 0-1-127 trans"
+# mariadb-binlog's header line of a GTID event:
+#   "#261124  7:13:07 server id 1  end_log_pos 701062 CRC32 0x... \tGTID 0-1-127 trans"
 _GTID_LINE_RE = re.compile(r"^#\d{6}\s+\d{1,2}:\d{2}:\d{2}\s+server id \d+\s.*\tGTID (\d+)-(\d+)-(\d+)(?:\s|$)")
 
 
