@@ -389,5 +389,5 @@ def _archive_lines(plan):
         detail.append("%d bytes" % lag["bytes_behind"])
     if lag.get("files_behind"):
         detail.append("%d file(s)" % lag["files_behind"])
-    return ["%s: %d transaction(s) behind %s%s." % (where, lag.get("missing_count"), plan.get("primary"),
-                                                     (" (" + ", ".join(detail) + ")") if detail else "")]
+    suffix = (" (" + ", ".join(detail) + ")") if detail else ""
+    return ["%s: %d transaction(s) behind %s%s." % (where, lag.get("missing_count"), plan.get("primary"), suffix)]

@@ -345,8 +345,8 @@ def main():
         if slave_pos and not replication_running(server):
             align_slave_pos(server, after)
             result["slave_pos_set"] = after
-        result["msg"] = "Applied %d transaction(s) to %s: %s .. %s." % (len(gtids), server.target, gtids[0],
-                                                                         gtids[-1])
+        result["msg"] = "Applied %d transaction(s) to %s: %s .. %s." % (
+            len(gtids), server.target, gtids[0], gtids[-1])
     except ReplayError as exc:
         module.fail_json(msg="Cannot replay into %s: %s." % (server.target, exc), **result)
     except Exception as exc:
