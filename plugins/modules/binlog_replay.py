@@ -275,7 +275,7 @@ def main():
         result["start_position"] = start_position
 
         # Stop replication before reading the position the replay starts from: nothing moves it afterwards.
-        if params["stop_replica"] and not module.check_mode and not params["start_gtid"]:
+        if params["stop_replica"] and not module.check_mode:
             stopped, problem = stop_replication(server, params["replica_timeout"])
             if problem:
                 module.fail_json(msg="Not replaying into %s: %s. Nothing was changed; check its replication."
@@ -284,10 +284,11 @@ def main():
             result["changed"] = stopped
             now, slave_pos = current_position(server)
             if now != before:
-                before, position = now, state_from_gtid(now)
-                result["before"], result["start_position"] = now, gtid_state_text(position)
-                start_position = result["start_position"]
-                expected = expected_gtids(infos, position, stop_state)
+                before = result["before"] = now
+                if not params["start_gtid"]:
+                    position = state_from_gtid(now)
+                    start_position = result["start_position"] = gtid_state_text(position)
+                    expected = expected_gtids(infos, position, stop_state)
 
         chosen = cut_partial_tail(chosen, infos[first:], workdir)
         argv = binlog_command(binlog_binary, chosen, start_position, params["stop_gtid"] or "",
