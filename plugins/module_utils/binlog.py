@@ -70,7 +70,7 @@ def merge_state(state, domain, server_id, seq):
         state[domain] = (server_id, seq)
 
 
-def read_binlog(path, with_transactions=False):
+def read_binlog(path, with_transactions=False, head_only=False):
     """Describe one binlog file.
 
     Returns a dict: ``name``, ``size``, ``start_state`` ({domain: (server_id, seq)} of the Gtid_list event:
@@ -80,6 +80,7 @@ def read_binlog(path, with_transactions=False):
     ``partial_bytes`` (bytes after it: an event cut off, e.g. by a dead primary), ``partial_gtid``
     (a transaction whose start is there but not its end), ``rotated_to`` (next file, when the file
     ends with a Rotate event) and, with ``with_transactions``, ``gtids``: [(domain, server_id, seq, offset)].
+    With ``head_only`` the walk stops after the Gtid_list event: only ``start_state`` is filled in.
     """
     size = os.path.getsize(path)
     info = dict(name=os.path.basename(path), size=size, start_state={}, end_state={}, first_gtid=None,
@@ -121,6 +122,8 @@ def read_binlog(path, with_transactions=False):
                     domain, owner, seq = _GTID_LIST_ENTRY.unpack_from(body, 4 + 16 * index)
                     merge_state(info["start_state"], domain, owner, seq)
                     merge_state(info["end_state"], domain, owner, seq)
+                if head_only:
+                    return info
             elif event_type == GTID_EVENT:
                 seq, domain, flags2 = _GTID_BODY.unpack_from(body, 0)
                 open_group = (domain, server_id, seq, offset, bool(flags2 & FL_STANDALONE))

@@ -247,7 +247,7 @@ def main():
         if missing:
             module.fail_json(msg="Binlog file(s) %s not found; list files that exist in %s." % (
                 ", ".join(missing), directory))
-        infos = [read_binlog(p, with_transactions=True) for p in paths]
+        heads = [read_binlog(p, head_only=True) for p in paths]
     except (ArchiveError, BinlogError, OSError) as exc:
         module.fail_json(msg="Cannot read the binlog archive: %s." % exc)
 
@@ -263,13 +263,15 @@ def main():
         result["before"] = before
         position = state_from_gtid(params["start_gtid"] or before)
         stop_state = state_from_gtid(params["stop_gtid"]) if params["stop_gtid"] else None
+        # Only the Gtid_list of every file is read to choose; only the chosen files are read whole.
+        first = select_files([(head["name"], head["start_state"]) for head in heads], position)
+        chosen = paths[first:]
+        infos = [read_binlog(p, with_transactions=True) for p in chosen]
         expected = expected_gtids(infos, position, stop_state)
         if not expected and not params["stop_datetime"]:
             result.update(msg="%s already has every transaction of the archive (%s): nothing to replay."
                           % (server.target, gtid_state_text(position) or "empty"))
             module.exit_json(**result)
-        first = select_files([(info["name"], info["start_state"]) for info in infos], position)
-        chosen = paths[first:]
         result["files"] = [os.path.basename(p) for p in chosen]
         start_position = gtid_state_text(position)
         result["start_position"] = start_position
@@ -290,7 +292,7 @@ def main():
                     start_position = result["start_position"] = gtid_state_text(position)
                     expected = expected_gtids(infos, position, stop_state)
 
-        chosen = cut_partial_tail(chosen, infos[first:], workdir)
+        chosen = cut_partial_tail(chosen, infos, workdir)
         argv = binlog_command(binlog_binary, chosen, start_position, params["stop_gtid"] or "",
                               params["stop_datetime"] or "")
         result["commands"].append(" ".join(argv))

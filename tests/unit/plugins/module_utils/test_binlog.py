@@ -69,3 +69,8 @@ def test_empty_and_foreign_files(tmp_path):
 def test_xid_alone_is_not_a_transaction(tmp_path):
     info = read_binlog(write(tmp_path, binlog(xid(), transaction(0, 1, 1))))
     assert info["transactions"] == 1
+
+
+def test_head_only_reads_the_gtid_list_and_stops():
+    head = read_binlog(FIXTURE, head_only=True)
+    assert head["start_state"] == {0: (1, 1330)} and head["transactions"] == 0 and head["last_gtid"] is None
