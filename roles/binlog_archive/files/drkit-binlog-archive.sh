@@ -62,6 +62,9 @@ stream() {
   child=$!
   wait "$child"
   rc=$?
+  if [ "$stopping" = 1 ]; then
+    wait "$child" 2>/dev/null  # the trap interrupted the first wait: leave only once the stream has ended
+  fi
   child=""
   return $rc
 }
