@@ -60,6 +60,13 @@ options:
   reason:
     description: Why forcing is acceptable; goes into the report.
     type: str
+  archive:
+    description:
+      - The binlog archive's facts (M(drkit.mysql.binlog_archive_facts)) with the archive host's name under C(host).
+      - The plan reports the archive's lag behind a live primary. With the primary unreachable, the archive's
+        GTID position counts as the primary's last known state (RPO is judged against it), and a candidate
+        missing transactions that only the archive holds is caught up from it (C(catch_up.method=archive)).
+    type: dict
   mode:
     description:
       - C(failover) (the primary may be dead), C(switchover) or C(failback) (planned; the primary must be
@@ -115,7 +122,7 @@ def servers_from_hostvars(hosts, hostvars, register_name):
 
 def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_topology", primary=None,
                   candidate=None, primary_confirmed_dead=False, max_lag_seconds=None,
-                  last_known_primary_gtid=None, force=False, reason=None, mode="failover",
+                  last_known_primary_gtid=None, force=False, reason=None, mode="failover", archive=None,
                   backup_max_age_hours=None):
     try:
         return make_plan(servers_from_hostvars(hosts, hostvars, register_name), list(candidates or []),
@@ -123,7 +130,7 @@ def failover_plan(hosts, hostvars, candidates, register_name="drkit_preflight_to
                          primary_confirmed_dead=bool(primary_confirmed_dead),
                          max_lag_seconds=int(max_lag_seconds) if max_lag_seconds not in (None, "") else None,
                          last_known_primary_gtid=last_known_primary_gtid or None, force=bool(force),
-                         reason=reason or None, mode=mode or "failover",
+                         reason=reason or None, mode=mode or "failover", archive=archive or None,
                          backup_max_age_seconds=float(backup_max_age_hours) * 3600
                          if backup_max_age_hours not in (None, "") else None)
     except PlanError as exc:

@@ -10,6 +10,7 @@ transaction that any reachable server has; when the old primary is gone, the
 play must say so explicitly, and the possible loss is stated.
 """
 from ansible_collections.drkit.mysql.plugins.module_utils.backup_status import backup_warnings
+from ansible_collections.drkit.mysql.plugins.module_utils.binlog_archive import archive_lag
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import GtidError, describe_missing, parse_gtid_set
 
 
@@ -115,13 +116,16 @@ PLANNED_MODES = ("switchover", "failback")
 
 def make_plan(servers, candidates, primary=None, candidate=None, primary_confirmed_dead=False,
               max_lag_seconds=None, last_known_primary_gtid=None, force=False, reason=None, mode="failover",
-              backup_max_age_seconds=None):
+              archive=None, backup_max_age_seconds=None):
     """The failover plan.
 
     servers: {name: {"facts": topology facts or None when unreachable, "error": why unreachable,
                      "replication_host": address others replicate from, "replication_port": port}}
     candidates: names allowed to become primary (the DR site), in order of preference.
     primary: the current primary's name when known (else derived from the replicas' source).
+    archive: the binlog archive's facts (binlog_archive_facts) plus "host", or None. With the primary
+             unreachable, what the archive holds counts as the primary's last known state, and the
+             candidate can be caught up from it when no reachable server has what it lacks.
     """
     if not servers:
         raise PlanError("no database servers in the play")
@@ -152,6 +156,10 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
             union = union.union(parse_gtid_set(last_known_primary_gtid, union.flavor))
         except GtidError as exc:
             raise PlanError("last known GTID set of the primary is not valid: %s" % exc) from None
+    archived = _archive(plan, archive, union.flavor, reachable.get(primary))
+    if archived is not None and not plan["primary_reachable"]:
+        union = union.union(archived)
+        plan["archive"]["used"] = True
     plan["union_gtid"] = str(union)
 
     chosen, refusals = _choose(candidate, candidates, reachable, union, max_lag_seconds,
@@ -210,16 +218,22 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
             # Prefer what the candidate already replicates from: no CHANGE MASTER needed.
             if current_source not in holders:
                 catch_up_from = sorted(holders, key=lambda n: (n not in writable, n))[0]
+        elif archived is not None and plan["archive"]["used"] and missing.is_subset(archived):
+            # Only the archive has them (the dead primary's last commits): replay them from its files.
+            catch_up_from = ARCHIVE
         else:
             catch_up_from = None
             plan["refusals"].append(
                 "%s is %s and no reachable server has them (the last known state of the primary is ahead); "
                 "promoting it loses them" % (chosen, describe_missing(_gtid(cand), union)))
+    from_server = catch_up_from if catch_up_from in servers else None
     plan["catch_up"] = dict(needed=not missing.is_empty(), source=catch_up_from,
+                            method=(ARCHIVE if catch_up_from == ARCHIVE else "replication") if catch_up_from else None,
+                            archive_host=(plan.get("archive") or {}).get("host") if catch_up_from == ARCHIVE else None,
                             source_is_current=bool(catch_up_from) and catch_up_from == current_source,
                             wait_for=str(union) if catch_up_from else None,
-                            source_host=servers[catch_up_from]["replication_host"] if catch_up_from else None,
-                            source_port=int(servers[catch_up_from]["replication_port"]) if catch_up_from else None)
+                            source_host=servers[from_server]["replication_host"] if from_server else None,
+                            source_port=int(servers[from_server]["replication_port"]) if from_server else None)
     plan["require_gtid"] = dict((n, str(_gtid(f))) for n, f in reachable.items() if n != chosen)
     # Servers that record backups (backup role): warn, never refuse, when none has a recent verified one.
     backups = dict((n, f["backup"]) for n, f in reachable.items() if f.get("backup"))
@@ -227,8 +241,8 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
         plan["warnings"].extend(backup_warnings(backups, backup_max_age_seconds))
     plan["repoint"] = sorted(n for n in reachable if n != chosen)
     plan["rpo"] = dict(
-        reference=("the last known state of the primary" if last_known_primary_gtid
-                   else "every reachable server"),
+        reference=("the binlog archive on %s" % plan["archive"]["host"]) if (plan.get("archive") or {}).get("used")
+        else ("the last known state of the primary" if last_known_primary_gtid else "every reachable server"),
         lost_gtid=plan["missing_gtid"] if plan["catch_up"]["needed"] and not catch_up_from else "",
         lost_transactions=plan["missing_count"] if plan["catch_up"]["needed"] and not catch_up_from else 0)
     if plan["refusals"]:
@@ -245,6 +259,28 @@ def make_plan(servers, candidates, primary=None, candidate=None, primary_confirm
         for n in plan["repoint"]))
     plan["summary"] = summarize(plan)
     return plan
+
+
+ARCHIVE = "archive"
+
+
+def _archive(plan, archive, flavor, primary_facts):
+    """Record the binlog archive in the plan; its GTID position as a set, or None without an archive."""
+    if not archive or archive.get("gtid_state") is None:
+        return None
+    try:
+        archived = parse_gtid_set(archive.get("gtid_state") or "", flavor)
+    except GtidError as exc:
+        raise PlanError("the binlog archive's GTID position is not valid: %s" % exc) from None
+    streamer = archive.get("streamer") or {}
+    plan["archive"] = dict(host=archive.get("host"), path=archive.get("path"), gtid=str(archived),
+                           last_gtid=archive.get("last_gtid"), last_file=archive.get("last_file"),
+                           streaming=bool(streamer.get("streaming")), running=bool(streamer.get("running")),
+                           lag=archive_lag(archive, primary_facts), used=False)
+    if primary_facts and not streamer.get("running"):
+        plan["warnings"].append("the binlog archive on %s is not running: it falls behind the primary"
+                                % archive.get("host"))
+    return archived
 
 
 def _current_primary(primary, reachable, servers, writable, candidates):
@@ -322,8 +358,12 @@ def summarize(plan):
                 "reachable" if plan.get("primary_reachable") else "unreachable"))
     for name in plan.get("fence") or []:
         lines.append("Fence %s: read_only=ON, kill client sessions." % name)
+    lines.extend(_archive_lines(plan))
     catch_up = plan.get("catch_up") or {}
-    if catch_up.get("needed") and catch_up.get("source"):
+    if catch_up.get("needed") and catch_up.get("source") == ARCHIVE:
+        lines.append("Catch %s up from the binlog archive on %s: %d transaction(s) no reachable server has (%s)."
+                     % (plan["candidate"], catch_up.get("archive_host"), plan["missing_count"], plan["missing_gtid"]))
+    elif catch_up.get("needed") and catch_up.get("source"):
         lines.append("Catch %s up from %s: %d transaction(s) missing (%s)." % (
             plan["candidate"], catch_up["source"], plan["missing_count"], plan["missing_gtid"]))
     for name in plan.get("repoint") or []:
@@ -333,3 +373,26 @@ def summarize(plan):
     for text in plan.get("warnings") or []:
         lines.append("Warning: " + text)
     return lines
+
+
+def _archive_lines(plan):
+    """What the binlog archive holds, and its lag behind a live primary."""
+    archive = plan.get("archive")
+    if not archive:
+        return []
+    where = "Binlog archive on %s" % archive.get("host")
+    if archive.get("used"):
+        return ["%s: up to %s (%s); the primary is unreachable, so RPO is judged against it." % (
+            where, archive.get("gtid") or "nothing", "streamer running" if archive.get("running") else "not running")]
+    lag = archive.get("lag")
+    if not lag:
+        return ["%s: up to %s." % (where, archive.get("gtid") or "nothing")]
+    if lag.get("current"):
+        return ["%s: current with %s (%s)." % (where, plan.get("primary"), archive.get("gtid"))]
+    detail = []
+    if lag.get("bytes_behind") is not None:
+        detail.append("%d bytes" % lag["bytes_behind"])
+    if lag.get("files_behind"):
+        detail.append("%d file(s)" % lag["files_behind"])
+    suffix = (" (" + ", ".join(detail) + ")") if detail else ""
+    return ["%s: %d transaction(s) behind %s%s." % (where, lag.get("missing_count"), plan.get("primary"), suffix)]

@@ -61,6 +61,12 @@ class InProcessModule(object):
     def warn(self, warning):
         self.warnings.append(warning)
 
+    def get_bin_path(self, name, required=False):
+        path = shutil.which(name)
+        if required and not path:
+            self.fail_json(msg="Failed to find required executable %s" % name)
+        return path
+
     def backup_local(self, path):
         """Copy ``path`` to ``path.<pid>.<time>~`` as AnsibleModule.backup_local does."""
         stamp = datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S")

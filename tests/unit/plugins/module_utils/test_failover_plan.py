@@ -61,7 +61,8 @@ def test_lagging_candidate_is_caught_up_from_its_own_source():
     plan = make_plan(servers(facts), ["db-dr"])
     assert plan["ok"]
     assert plan["catch_up"] == dict(needed=True, source="db-primary", source_is_current=True, wait_for="0-1-100",
-                                    source_host="127.0.0.1", source_port=3310)
+                                    source_host="127.0.0.1", source_port=3310, method="replication",
+                                    archive_host=None)
     assert plan["missing_count"] == 10
 
 
@@ -230,3 +231,63 @@ def test_stale_backup_is_a_warning_never_a_refusal():
     assert not any("backup" in w for w in plan["warnings"])
     # Servers that do not record backups are not nagged.
     assert not any("backup" in w for w in make_plan(servers(HEALTHY), ["db-dr"], backup_max_age_seconds=1)["warnings"])
+def archive(gtid_state, running=True, last_file="db-primary-bin.000002", complete_until=5000, server_id=1):
+    return dict(host="db-dr", path="/arch", gtid_state=gtid_state, last_gtid=gtid_state, last_file=last_file,
+                complete_until=complete_until, source_server_id=server_id,
+                streamer=dict(running=running, streaming=running))
+
+
+def with_binlog(facts, file, position):
+    facts = dict(facts)
+    facts["binlog"] = dict(file=file, position=position)
+    return facts
+
+
+def test_dead_primary_last_commits_only_in_the_archive_are_replayed_from_it():
+    facts = dict(db_primary=None, db_replica=mariadb("db-replica", "0-1-110", source="db-primary"),
+                 db_dr=mariadb("db-dr", "0-1-100", source="db-primary"))
+    plan = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True, archive=archive("0-1-130"))
+    assert plan["ok"], plan["refusals"]
+    assert plan["union_gtid"] == "0-1-130" and plan["missing_count"] == 30
+    assert plan["catch_up"]["source"] == "archive" and plan["catch_up"]["method"] == "archive"
+    assert plan["catch_up"]["archive_host"] == "db-dr" and plan["catch_up"]["source_host"] is None
+    assert plan["rpo"]["lost_transactions"] == 0 and plan["rpo"]["reference"] == "the binlog archive on db-dr"
+    assert plan["archive"]["used"] is True
+    assert "Catch db-dr up from the binlog archive on db-dr: 30 transaction(s) no reachable server has " \
+           "(0-1-101..130)." in plan["summary"]
+    assert any(line.startswith("Binlog archive on db-dr: up to 0-1-130") for line in plan["summary"])
+
+
+def test_archive_behind_a_replica_is_not_needed_the_replica_is_the_source():
+    facts = dict(db_primary=None, db_replica=mariadb("db-replica", "0-1-120", source="db-primary"),
+                 db_dr=mariadb("db-dr", "0-1-100", source="db-primary"))
+    plan = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True, archive=archive("0-1-110"))
+    assert plan["ok"] and plan["catch_up"]["source"] == "db-replica" and plan["catch_up"]["method"] == "replication"
+
+
+def test_archive_matters_only_when_it_has_everything_missing():
+    facts = dict(db_primary=None, db_replica=mariadb("db-replica", "0-1-100", source="db-primary"),
+                 db_dr=mariadb("db-dr", "0-1-100", source="db-primary"))
+    plan = make_plan(servers(facts), ["db-dr"], primary_confirmed_dead=True, archive=archive("0-1-130"),
+                     last_known_primary_gtid="0-1-140")
+    assert not plan["ok"] and any("missing 40 transactions" in r for r in plan["refusals"])
+
+
+def test_live_primary_archive_lag_is_reported_not_used():
+    primary = with_binlog(mariadb("db-primary", "0-1-100"), "db-primary-bin.000002", 5400)
+    plan = make_plan(servers(merged(db_primary=primary)), ["db-dr"], archive=archive("0-1-97"))
+    assert plan["ok"] and plan["archive"]["used"] is False and plan["union_gtid"] == "0-1-100"
+    assert plan["archive"]["lag"]["missing_count"] == 3 and plan["archive"]["lag"]["bytes_behind"] == 400
+    assert "Binlog archive on db-dr: 3 transaction(s) behind db-primary (400 bytes)." in plan["summary"]
+    current = make_plan(servers(merged(db_primary=primary)), ["db-dr"], archive=archive("0-1-100"))
+    assert "Binlog archive on db-dr: current with db-primary (0-1-100)." in current["summary"]
+
+
+def test_stopped_archive_with_a_live_primary_is_a_warning():
+    plan = make_plan(servers(HEALTHY), ["db-dr"], archive=archive("0-1-100", running=False))
+    assert plan["ok"] and any("binlog archive on db-dr is not running" in w for w in plan["warnings"])
+
+
+def test_no_archive_changes_nothing():
+    assert make_plan(servers(HEALTHY), ["db-dr"], archive={})["summary"] == make_plan(servers(HEALTHY),
+                                                                                      ["db-dr"])["summary"]
