@@ -231,6 +231,8 @@ def test_stale_backup_is_a_warning_never_a_refusal():
     assert not any("backup" in w for w in plan["warnings"])
     # Servers that do not record backups are not nagged.
     assert not any("backup" in w for w in make_plan(servers(HEALTHY), ["db-dr"], backup_max_age_seconds=1)["warnings"])
+
+
 def archive(gtid_state, running=True, last_file="db-primary-bin.000002", complete_until=5000, server_id=1):
     return dict(host="db-dr", path="/arch", gtid_state=gtid_state, last_gtid=gtid_state, last_file=last_file,
                 complete_until=complete_until, source_server_id=server_id,
