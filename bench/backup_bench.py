@@ -194,10 +194,10 @@ def measured(argv, env=None, stdin=None, stdout=None, input_bytes=None, cwd=None
     sampler = TreeSampler(proc.pid)
     sampler.start()
     try:
-        out, _ = proc.communicate(input=input_bytes, timeout=timeout)
+        out = proc.communicate(input=input_bytes, timeout=timeout)[0]
     except subprocess.TimeoutExpired:
         os.killpg(proc.pid, signal.SIGKILL)
-        out, _ = proc.communicate()
+        out = proc.communicate()[0]
     seconds = time.monotonic() - started
     sampler.stop()
     err_file.seek(0)
@@ -577,8 +577,8 @@ def print_summary(steps, summary, data):
     print()
     print("data: %s GiB (information_schema), %d tables, ~%d rows" % (data["gib"], data["tables"],
                                                                       data["rows_estimate"]))
-    head = "%-28s %4s %9s %11s %11s %11s %8s %9s" % ("step", "ok", "seconds", "tree RSS MB", "tree PSS MB",
-                                                   "largest MB", "checksum", "bytes")
+    head = "%-28s %4s %9s %11s %11s %11s %8s %9s" % (
+        "step", "ok", "seconds", "tree RSS MB", "tree PSS MB", "largest MB", "checksum", "bytes")
     print(head)
     print("-" * len(head))
     for key, rec in steps.items():
