@@ -190,14 +190,3 @@ def _comm(pid):
             return handle.read().strip()
     except OSError:
         return ""
-
-
-def tail(path, lines=5):
-    """The last lines of a log, '' when there is none."""
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 4000))
-            return "\n".join(handle.read().decode("utf-8", "replace").splitlines()[-lines:])
-    except OSError:
-        return ""

@@ -91,8 +91,8 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog_archive import 
     ArchiveError,
     read_archive,
     streamer_state,
-    tail,
 )
+from ansible_collections.drkit.mysql.plugins.module_utils.log_tail import tail
 
 
 def systemd_state(module, service):

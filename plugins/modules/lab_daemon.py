@@ -77,6 +77,8 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.drkit.mysql.plugins.module_utils.log_tail import tail
+
 
 def read_pid(pidfile, argv0=None):
     """Pid from the file when that process is alive and is the expected program."""
@@ -104,16 +106,6 @@ def port_open(port):
             return True
     except OSError:
         return False
-
-
-def tail(path, lines=15):
-    try:
-        with open(path, "rb") as handle:
-            handle.seek(0, os.SEEK_END)
-            handle.seek(max(0, handle.tell() - 4000))
-            return "\n".join(handle.read().decode("utf-8", "replace").splitlines()[-lines:])
-    except OSError:
-        return ""
 
 
 def spawn_detached(argv, logfile, cwd):
@@ -152,8 +144,8 @@ def start(module, params):
     while time.time() < deadline:
         code = exit_code(pid)
         if code is not None:
-            detail = tail(params["error_log"]) if params.get("error_log") else ""
-            detail = detail or tail(params["logfile"])
+            detail = tail(params["error_log"], 15) if params.get("error_log") else ""
+            detail = detail or tail(params["logfile"], 15)
             module.fail_json(msg="%s exited with code %s right after start; last log lines:\n%s"
                              % (params["name"], code, detail))
         if params.get("wait_port"):
