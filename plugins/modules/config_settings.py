@@ -69,9 +69,10 @@ backup_file:
 import os
 
 from ansible.module_utils.basic import AnsibleModule
-from ansible.module_utils.common.text.converters import to_bytes, to_text
+from ansible.module_utils.common.text.converters import to_text
 
 from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import set_settings
+from ansible_collections.drkit.mysql.plugins.module_utils.file_replace import replace_text
 
 
 MODULE_OPTIONS = dict(supports_check_mode=True)
@@ -104,13 +105,7 @@ def run(module):
     if changes and not module.check_mode:
         if module.params["backup"]:
             result["backup_file"] = module.backup_local(path)
-        directory = os.path.dirname(os.path.abspath(path))
-        temp = os.path.join(directory, ".%s.drkit-%d" % (os.path.basename(path), os.getpid()))
-        fd = os.open(temp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(to_bytes(after))
-        # atomic_move keeps the old file's owner, group, mode and SELinux context.
-        module.atomic_move(temp, path, unsafe_writes=False)
+        replace_text(module, path, after)
     module.exit_json(**result)
 
 

@@ -15,6 +15,7 @@ import importlib
 import json
 import os
 import shutil
+import subprocess
 import time
 
 from ansible.module_utils.common.arg_spec import ArgumentSpecValidator
@@ -66,6 +67,15 @@ class InProcessModule(object):
         if required and not path:
             self.fail_json(msg="Failed to find required executable %s" % name)
         return path
+
+    def run_command(self, args, check_rc=False):
+        """An argument list run without a shell, as AnsibleModule.run_command runs one: (rc, stdout, stderr)."""
+        proc = subprocess.run(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              check=False, universal_newlines=True)
+        if check_rc and proc.returncode != 0:
+            self.fail_json(msg=proc.stderr.strip() or "%s exited with %d" % (args[0], proc.returncode),
+                           rc=proc.returncode, stdout=proc.stdout, stderr=proc.stderr, cmd=args)
+        return proc.returncode, proc.stdout, proc.stderr
 
     def backup_local(self, path):
         """Copy ``path`` to ``path.<pid>.<time>~`` as AnsibleModule.backup_local does."""

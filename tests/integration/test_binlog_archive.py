@@ -8,7 +8,7 @@ import signal
 import stat
 import time
 
-from helpers import LAB_ROOT, admin_args, recap, run_module, run_playbook, sql
+from helpers import LAB_PORTS, LAB_ROOT, admin_args, recap, run_module, run_playbook, sql
 
 ARCHIVE = os.path.join(LAB_ROOT, "db-dr", "binlog-archive")
 WRITER_PID = os.path.join(LAB_ROOT, "app1", "writer.pid")
@@ -97,6 +97,27 @@ def test_stopped_archive_lag_is_reported_then_it_resumes(lab):
     proc = run_playbook("binlog_archive.yml", "-e", "binlog_archive_keep_source=true")
     assert recap(proc.stdout)["db-dr"]["changed"] == 1
     wait_for_archive(seq(binlog_pos("db-primary")))
+
+
+def test_repoint_in_check_mode_changes_nothing_and_shows_no_secret(lab):
+    files = dict((name, open(os.path.join(ARCHIVE, name)).read()) for name in ("client.cnf", "streamer.conf"))
+    streamer = archive_facts()["streamer"]
+    result = run_module("binlog_archive_source", dict(path=ARCHIVE, source_host="127.0.0.1", source_port=3999),
+                        check_mode=True, diff=True)
+    assert result["changed"] is True and result["restarted"] == "none", result
+    assert result["diff"]["before"].endswith(":%d\n" % LAB_PORTS["db-primary"]) and "3999" in result["diff"]["after"]
+    assert "lab-backup-secret" not in str(result)
+    assert files == dict((name, open(os.path.join(ARCHIVE, name)).read()) for name in files)
+    assert archive_facts()["streamer"]["streamer_pids"] == streamer["streamer_pids"]
+    same = run_module("binlog_archive_source", dict(path=ARCHIVE, source_host="127.0.0.1",
+                                                    source_port=LAB_PORTS["db-primary"]))
+    assert same["changed"] is False and same["ended_pids"] == [], same
+
+
+def test_repoint_of_a_directory_without_an_archive_is_a_clear_failure(tmp_path):
+    result = run_module("binlog_archive_source", dict(path=str(tmp_path), source_host="127.0.0.1"))
+    assert result["failed"] and "No binlog archive to repoint" in result["msg"], result
+    assert "binlog_archive role" in result["msg"]
 
 
 def test_dead_primary_commits_only_the_archive_has_are_not_lost(rebuilt_after):
