@@ -60,7 +60,8 @@ def recap(output):
 def sql(host, statement, user="root"):
     """Run SQL on a lab server through its socket as root (lab administration, not the code under test)."""
     socket_path = os.path.join(LAB_ROOT, host, "run", "mysqld.sock")
-    proc = subprocess.run(["mariadb", "--socket=%s" % socket_path, "-N", "--batch", "-e", statement],
+    proc = subprocess.run(["mariadb", "--socket=%s" % socket_path, "--default-character-set=utf8mb4", "-N", "--batch",
+                           "-e", statement],
                           check=False, capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError("SQL on %s failed: %s" % (host, proc.stderr.strip()))
