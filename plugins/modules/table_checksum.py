@@ -141,6 +141,10 @@ summary:
   returned: always
   type: list
   elements: str
+report:
+  description: Every table as a text table (TABLE, STATUS, ROWS per server, CHUNKS, DIFFERING, SECONDS) for people.
+  returned: always
+  type: str
 rows_per_second:
   description: Source rows compared per second over the whole run.
   returned: always
@@ -155,6 +159,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.connection import Conn
 from ansible_collections.drkit.mysql.plugins.module_utils.server import Server, open_server_or_fail
 from ansible_collections.drkit.mysql.plugins.module_utils.table_compare import compare_tables
 from ansible_collections.drkit.mysql.plugins.module_utils.table_selection import TableSelectionError, expand_tables
+from ansible_collections.drkit.mysql.plugins.module_utils.text_table import text_table
 
 MODULE_OPTIONS = dict(supports_check_mode=True)
 TARGET_KEYS = ("login_host", "login_port", "login_user", "login_password", "login_unix_socket")
@@ -207,6 +212,12 @@ def summary_line(table):
                          (" (%s)" % "; ".join(table["notes"])) if table["notes"] else "")
 
 
+def report(results, names):
+    rows = [[table["table"], table["status"], " / ".join(str(table["rows"].get(name, "-")) for name in names),
+             table["chunks"], table.get("difference_count", 0), table["seconds"]] for table in results]
+    return text_table(["TABLE", "STATUS", "ROWS (%s)" % " / ".join(names), "CHUNKS", "DIFFERING", "SECONDS"], rows)
+
+
 def run(module):
     params = module.params
     names = [params["source_name"]] + [target["name"] for target in params["targets"]]
@@ -245,7 +256,7 @@ def run(module):
     source_rows = sum(table["rows"][names[0]] for table in results)
     not_matching = [table for table in results if table["status"] != "match"]
     result = dict(changed=False, match=not not_matching, tables=results,
-                  summary=[summary_line(table) for table in not_matching],
+                  summary=[summary_line(table) for table in not_matching], report=report(results, names),
                   rows_per_second=round(source_rows / seconds, 1) if seconds > 0 else 0.0,
                   seconds=round(seconds, 3))
     if not_matching and params["fail_on_difference"]:

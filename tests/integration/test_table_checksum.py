@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from helpers import LAB_PORTS, admin_args, run_module, sql
+from helpers import LAB_PORTS, admin_args, recap, run_module, run_playbook, sql
 
 SCHEMA = "drkit_cksum"
 
@@ -127,3 +127,16 @@ def test_wrong_password_on_a_target_is_named(awkward):
     result = run_module("table_checksum", args)
     assert result["failed"] and "127.0.0.1:%d" % LAB_PORTS["db-dr"] in result["msg"], result
     assert "access denied" in result["msg"] and "wrong-password" not in str(result)
+
+
+def test_verify_playbook_reports_then_fails_on_the_drift(awkward):
+    tables = '{"verify_tables": ["%s.orders", "%s.tags"]}' % (SCHEMA, SCHEMA)
+    drifted = run_playbook("verify.yml", "-e", "verify_source=db-primary", "-e", "verify_target=db-replica",
+                           "-e", tables, check=False)
+    assert drifted.returncode != 0, drifted.stdout[-3000:]
+    assert "%s.orders differs: 4 row(s)" % SCHEMA in drifted.stdout
+    assert "business validation: all" in drifted.stdout  # the validations ran before the failure
+    clean = run_playbook("verify.yml", "-e", "verify_source=db-primary", "-e", "verify_target=db-dr", "-e", tables,
+                         "--check")
+    assert recap(clean.stdout)["db-dr"]["changed"] == 0 and recap(clean.stdout)["db-dr"]["failed"] == 0
+    assert "%s.tags" % SCHEMA in clean.stdout and "match" in clean.stdout
