@@ -107,9 +107,9 @@ class Bench(object):
                          % (position, PORTS["source"], USER, self.password))
         self.wait_replica()
         # pt-table-checksum finds the replica through this table (--recursion-method dsn=...).
-        self.source.sql("CREATE DATABASE IF NOT EXISTS percona; CREATE TABLE IF NOT EXISTS percona.dsns "
+        self.source.sql("CREATE DATABASE IF NOT EXISTS percona; CREATE TABLE IF NOT EXISTS percona.dsns "  # noqa: S608
                         "(id INT AUTO_INCREMENT PRIMARY KEY, parent_id INT, dsn VARCHAR(255)); "
-                        "DELETE FROM percona.dsns; INSERT INTO percona.dsns (dsn) VALUES ('h=127.0.0.1,P=%d,F=%s')"  # noqa: S608
+                        "DELETE FROM percona.dsns; INSERT INTO percona.dsns (dsn) VALUES ('h=127.0.0.1,P=%d,F=%s')"
                         % (PORTS["replica"], self.option_file))
         self.wait_replica()
         return data
