@@ -113,6 +113,9 @@ def swap_statements(state, referenced):
 
 
 def referenced_tables(server, tables):
+    """The live tables of ``tables`` that other tables' foreign keys point at."""
+    if not tables:
+        return set()
     return referenced_from_outside(foreign_keys_to(server, tables), tables)
 
 
