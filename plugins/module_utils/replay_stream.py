@@ -26,6 +26,8 @@ import subprocess
 import time
 
 CHUNK = 1 << 20
+_MARKER = b"\tGTID "
+_SEAM = len(_MARKER) - 1
 _HEADER_RE = re.compile(rb"^#\d{6}\s+\d{1,2}:\d{2}:\d{2}\s+server id \d+\s+end_log_pos \d+.*?\t(.*)$")
 _TABLE_MAP_RE = re.compile(rb"^Table_map: `(.*)`\.`(.*)` mapped to number \d+")
 _GTID_RE = re.compile(rb"^GTID (\d+-\d+-\d+)")
@@ -195,9 +197,10 @@ def pump(source, sink, stream_filter=None, progress=None):
             if not chunk:
                 break
             if progress is not None:
-                # A marker split across two chunks is counted once: look at the seam too.
-                progress.add(chunk.count(b"\tGTID ") + (tail + chunk[:6]).count(b"\tGTID "))
-                tail = chunk[-6:]
+                # A marker split across two chunks is counted once: look at the seam too (a window one
+                # byte shorter than the marker on each side holds only markers that cross it).
+                progress.add(chunk.count(_MARKER) + (tail + chunk[:_SEAM]).count(_MARKER))
+                tail = chunk[-_SEAM:]
                 progress.tick()
             sink.write(chunk)
             sent += len(chunk)
