@@ -108,9 +108,10 @@ def read_binlog(path, with_transactions=False, head_only=False, on_transaction=N
     ends with a Rotate event) and, with ``with_transactions``, ``gtids``: [(domain, server_id, seq, offset)].
     With ``head_only`` the walk stops after the Gtid_list event: only ``start_state`` is filled in.
     ``on_transaction`` (for point-in-time replay) is called with each complete transaction, as a dict (not
-    kept, so memory stays bounded whatever the file's size): ``gtid``, ``domain``, ``server_id``, ``seq``, ``offset`` (its GTID event), ``end`` (just after its last
-    event), ``timestamp`` (epoch seconds of its GTID event), ``tables`` ([(db, table)] of its row events)
-    and ``queries`` ([(default db, statement)] that are not BEGIN/COMMIT/ROLLBACK/XA).
+    kept, so memory stays bounded whatever the file's size): ``gtid``, ``domain``, ``server_id``, ``seq``,
+    ``offset`` (its GTID event), ``end`` (just after its last event), ``timestamp`` (epoch seconds of its
+    GTID event), ``tables`` ([(db, table)] of its row events) and ``queries`` ([(default db, statement)]
+    that are not BEGIN/COMMIT/ROLLBACK/XA).
     """
     with_details = on_transaction is not None
     size = os.path.getsize(path)

@@ -96,7 +96,8 @@ def check_names(names):
         base_a, number_a = binlog_number(before)
         base_b, number_b = binlog_number(after)
         if base_a != base_b or number_a is None or number_b is None:
-            raise WindowError("%s and %s are not files of one binlog sequence; list one server's files" % (before, after))
+            raise WindowError("%s and %s are not files of one binlog sequence; list one server's files"
+                              % (before, after))
         if number_b != number_a + 1:
             missing = ["%s.%06d" % (base_a, n) for n in range(number_a + 1, number_b)]
             raise WindowError("binlog file %s is missing between %s and %s: the transactions it held would be lost. "
@@ -179,7 +180,8 @@ def plan_window(paths, start_state, stop=None, skip_gtids=(), tables=None, datab
     if stop.kind == "position":
         stop_name = stop.file_name or names[-1]
         if stop_name not in names:
-            raise WindowError("stop file %s is not among the binlog files (%s .. %s)" % (stop_name, names[0], names[-1]))
+            raise WindowError("stop file %s is not among the binlog files (%s .. %s)"
+                              % (stop_name, names[0], names[-1]))
         if names.index(stop_name) < first:
             raise WindowError("the stop point %s is before the start position %s (it is in %s, the replay starts in "
                               "%s). Nothing was applied; restore an older backup"

@@ -99,7 +99,8 @@ def swap_statements(state, referenced):
                 "CREATE TABLE %s.%s LIKE %s.%s" % (q(side), q(damaged), q(db), q(table)),
                 "INSERT INTO %s.%s SELECT * FROM %s.%s" % (q(side), q(damaged), q(db), q(table)),  # noqa: S608
             ], False))
-            steps.append(("replace the rows of %s with those of %s.%s in one transaction" % (item["table"], side, table), [
+            description = "replace the rows of %s with those of %s.%s in one transaction" % (item["table"], side, table)
+            steps.append((description, [
                 "SET SESSION foreign_key_checks = 0",
                 "START TRANSACTION",
                 "DELETE FROM %s.%s" % (q(db), q(table)),  # noqa: S608

@@ -38,7 +38,7 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    description: Plans the window and lists the transactions it would apply (the first 50 and the count); applies nothing.
+    description: Plans the window and lists the transactions it would apply (the first 50, and the count).
   diff_mode:
     support: none
     description: The result lists the GTID position before and after.
@@ -72,13 +72,15 @@ options:
     description: Last GTID to apply (included).
     type: str
   stop_before_gtid:
-    description: The first GTID not to apply, e.g. the C(DROP TABLE) found with M(drkit.mysql.binlog_events) or C(mariadb-binlog).
+    description: The first GTID not to apply, e.g. that of the C(DROP TABLE) found with C(mariadb-binlog).
     type: str
   stop_datetime:
-    description: Stop before the first transaction written at or after this time (C(YYYY-MM-DD hh:mm:ss), this host's time zone).
+    description:
+      - Stop before the first transaction written at or after this time (C(YYYY-MM-DD hh:mm:ss), this host's time zone).
     type: str
   stop_position:
-    description: Stop at this byte position of O(stop_file) (default the last file); a transaction not ended by then is left out.
+    description:
+      - Stop at this byte position of O(stop_file) (default the last file); a transaction not ended by then is left out.
     type: int
   stop_file:
     description: The file of O(stop_position).
@@ -97,7 +99,7 @@ options:
     default: []
   rewrite_db:
     description:
-      - Replay a schema into another one, e.g. C({shop: shop_pitr}). Only the events of the schemas named here are
+      - Replay a schema into another one, e.g. C(shop) to C(shop_pitr). Only the events of the schemas named here are
         applied (with O(tables), only those tables).
     type: dict
     default: {}
@@ -109,14 +111,14 @@ options:
     choices: [auto, keep, new]
     default: auto
   progress_file:
-    description: Append a progress line to this file every O(progress_interval) seconds while applying (C(tail -f) it).
+    description: Append a progress line to this file every O(progress_interval) seconds while applying (tail -f it).
     type: path
   progress_interval:
     description: Seconds between progress lines.
     type: float
     default: 5
   stop_replica:
-    description: On a replica, wait for its relay log to be applied, then stop replication before the replay (keep mode).
+    description: On a replica, wait for its relay log to be applied, then stop replication first (keep mode).
     type: bool
     default: true
   replica_timeout:
@@ -406,7 +408,8 @@ def read_inputs(params):
     databases = sorted(params["rewrite_db"]) if not tables else []
     for db, _table in tables:
         if params["rewrite_db"] and db not in params["rewrite_db"]:
-            raise ReplayError("table %s.%s is in no schema of rewrite_db (%s)" % (db, _table, ", ".join(params["rewrite_db"])))
+            raise ReplayError("table %s.%s is in no schema of rewrite_db (%s)"
+                              % (db, _table, ", ".join(params["rewrite_db"])))
     return dict(directory=directory, paths=paths, start_state=start_state, stop=stop, tables=tables,
                 databases=databases)
 

@@ -35,7 +35,7 @@ START TRANSACTION
 # at 708880
 #261124 10:14:17 server id 1  end_log_pos 708880 CRC32 0xc2b7c38c \tAnnotate_rows:
 #Q> INSERT INTO %(table)s VALUES (1)
-#261124 10:14:17 server id 1  end_log_pos 708975 CRC32 0x33bd2c93 \tTable_map: `shop_pitr`.`%(table)s` mapped to number 29
+#261124 10:14:17 server id 1  end_log_pos 708975 CRC32 0x3 \tTable_map: `shop_pitr`.`%(table)s` mapped to number 29
 # at 708975
 #261124 10:14:17 server id 1  end_log_pos 709039 CRC32 0x7b83235f \tWrite_rows: table id 29 flags: STMT_END_F
 
