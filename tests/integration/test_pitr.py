@@ -3,9 +3,13 @@ backup's coordinates. Both fail with a clear message and change nothing."""
 import json
 import os
 import shutil
+import sys
 import time
 
-from helpers import LAB_ROOT, admin_args, run_module, run_playbook, sql
+from helpers import COLLECTIONS, LAB_ROOT, admin_args, run_module, run_playbook, sql
+
+sys.path.insert(0, COLLECTIONS)
+from ansible_collections.drkit.mysql.plugins.module_utils.binlog import read_binlog  # noqa: E402
 
 ARCHIVE = os.path.join(LAB_ROOT, "db-dr", "binlog-archive", "current")
 
@@ -25,7 +29,8 @@ def archived_files(count):
         names = sorted(n for n in os.listdir(ARCHIVE) if n[-6:].isdigit())
         if len(names) >= count:
             return names
-        sql("db-primary", "INSERT INTO shop.app_writes (writer, seq) VALUES ('pitr-test', 1); FLUSH BINARY LOGS")
+        sql("db-primary", "INSERT INTO shop.app_writes (writer, seq) VALUES ('pitr-test', %d); FLUSH BINARY LOGS"
+            % int(time.time() * 1000))
         time.sleep(0.5)
     raise AssertionError("the archive did not reach %d files" % count)
 
@@ -36,9 +41,12 @@ def test_a_missing_binlog_file_fails_before_anything_is_applied(lab, tmp_path):
     copy.mkdir()
     for name in names:
         shutil.copy(os.path.join(ARCHIVE, name), str(copy / name))
+    # Start one transaction before the missing file: the window runs across it.
+    domain, (owner, start) = sorted(read_binlog(str(copy / names[1]), head_only=True)["start_state"].items())[0]
     os.unlink(str(copy / names[1]))
     before = position("db-primary")
-    result = run_module("binlog_replay", admin_args("db-primary", path=str(copy), start_gtid="0-1-10",
+    result = run_module("binlog_replay", admin_args("db-primary", path=str(copy),
+                                                    start_gtid="%d-%d-%d" % (domain, owner, start - 1),
                                                     tables=["shop.users"], rewrite_db={"shop": "shop_gap"}))
     missing = "%s is missing between %s and %s" % (names[1], names[0], names[2])
     assert result.get("failed") and missing in result["msg"], result.get("msg")
