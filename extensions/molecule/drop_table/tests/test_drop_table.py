@@ -63,7 +63,8 @@ def test_the_recovery_is_recorded_and_replicated(server, incident):
 
 def test_a_second_run_changes_nothing(incident):
     env = dict(os.environ, ANSIBLE_CONFIG=os.path.join(ROOT, "ansible.cfg"),
-               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"))
+               ANSIBLE_COLLECTIONS_PATH=os.path.join(ROOT, ".collections"), ANSIBLE_NOCOLOR="1",
+               ANSIBLE_FORCE_COLOR="0")
     proc = subprocess.run(["ansible-playbook", "-i", os.path.join(ROOT, "inventories", "lab"),
                            os.path.join(ROOT, "playbooks", "pitr.yml"), "-e", "pitr_target=db-primary",
                            "-e", '{"pitr_tables": ["shop.users"]}', "-e", "pitr_swap=true",
