@@ -22,6 +22,7 @@ STOP_EVENT = 3
 ROTATE_EVENT = 4
 FORMAT_DESCRIPTION_EVENT = 15
 XID_EVENT = 16
+TABLE_MAP_EVENT = 19
 XA_PREPARE_LOG_EVENT = 38
 GTID_EVENT = 162
 GTID_LIST_EVENT = 163
@@ -50,6 +51,31 @@ def _query_text(body, checksum_len):
     return body[start:end] if start <= end else b""
 
 
+def _query_db(body):
+    """The default database (``USE``) of a Query event body, '' when none."""
+    if len(body) < _QUERY_POST_HEADER_LEN:
+        return ""
+    db_len = body[8]
+    status_len = struct.unpack_from("<H", body, 11)[0]
+    start = _QUERY_POST_HEADER_LEN + status_len
+    return body[start:start + db_len].decode("utf-8", "replace")
+
+
+def _table_map_names(body):
+    """(db, table) of a Table_map event body (post-header: 6-byte table id, 2-byte flags)."""
+    db_len = body[8]
+    db = body[9:9 + db_len]
+    table_len = body[10 + db_len]
+    table = body[11 + db_len:11 + db_len + table_len]
+    return db.decode("utf-8", "replace"), table.decode("utf-8", "replace")
+
+
+def _is_control(text):
+    """BEGIN/COMMIT/ROLLBACK/XA: a Query event that is transaction control, not a statement."""
+    text = text.strip().upper()
+    return text in (b"BEGIN", b"COMMIT", b"ROLLBACK") or text.startswith(b"XA ")
+
+
 def _ends_group(event_type, body, checksum_len):
     if event_type in (XID_EVENT, XA_PREPARE_LOG_EVENT):
         return True
@@ -70,7 +96,7 @@ def merge_state(state, domain, server_id, seq):
         state[domain] = (server_id, seq)
 
 
-def read_binlog(path, with_transactions=False, head_only=False):
+def read_binlog(path, with_transactions=False, head_only=False, on_transaction=None):
     """Describe one binlog file.
 
     Returns a dict: ``name``, ``size``, ``start_state`` ({domain: (server_id, seq)} of the Gtid_list event:
@@ -81,12 +107,19 @@ def read_binlog(path, with_transactions=False, head_only=False):
     (a transaction whose start is there but not its end), ``rotated_to`` (next file, when the file
     ends with a Rotate event) and, with ``with_transactions``, ``gtids``: [(domain, server_id, seq, offset)].
     With ``head_only`` the walk stops after the Gtid_list event: only ``start_state`` is filled in.
+    ``on_transaction`` (for point-in-time replay) is called with each complete transaction, as a dict (not
+    kept, so memory stays bounded whatever the file's size): ``gtid``, ``domain``, ``server_id``, ``seq``,
+    ``offset`` (its GTID event), ``end`` (just after its last event), ``timestamp`` (epoch seconds of its
+    GTID event), ``tables`` ([(db, table)] of its row events) and ``queries`` ([(default db, statement)]
+    that are not BEGIN/COMMIT/ROLLBACK/XA).
     """
+    with_details = on_transaction is not None
     size = os.path.getsize(path)
     info = dict(name=os.path.basename(path), size=size, start_state={}, end_state={}, first_gtid=None,
                 last_gtid=None, transactions=0, complete_until=0, partial_bytes=0, partial_gtid=None,
                 rotated_to=None, stopped=False)
     gtids = []
+    current = None  # the details of the open transaction
     with open(path, "rb") as handle:
         magic = handle.read(4)
         if magic != BINLOG_MAGIC:
@@ -101,14 +134,15 @@ def read_binlog(path, with_transactions=False, head_only=False):
             header = handle.read(HEADER_LEN)
             if len(header) < HEADER_LEN:
                 break
-            _ts, event_type, server_id, event_size, _next, _flags = _HEADER.unpack(header)
+            timestamp, event_type, server_id, event_size, _next, _flags = _HEADER.unpack(header)
             if event_size < HEADER_LEN:
                 raise BinlogError("%s: event at offset %d has an impossible size %d" % (path, offset, event_size))
             if offset + event_size > size:
                 break
             body_len = event_size - HEADER_LEN
             if event_type in (FORMAT_DESCRIPTION_EVENT, GTID_EVENT, GTID_LIST_EVENT, ROTATE_EVENT) or (
-                    open_group is not None and event_type == QUERY_EVENT):
+                    open_group is not None and (event_type == QUERY_EVENT
+                                                or (with_details and event_type == TABLE_MAP_EVENT))):
                 body = handle.read(body_len)
             else:
                 body = None
@@ -127,6 +161,17 @@ def read_binlog(path, with_transactions=False, head_only=False):
             elif event_type == GTID_EVENT:
                 seq, domain, flags2 = _GTID_BODY.unpack_from(body, 0)
                 open_group = (domain, server_id, seq, offset, bool(flags2 & FL_STANDALONE))
+                if with_details:
+                    current = dict(gtid="%d-%d-%d" % (domain, server_id, seq), domain=domain, server_id=server_id,
+                                   seq=seq, offset=offset, end=None, timestamp=timestamp, tables=[], queries=[])
+            elif with_details and current is not None and event_type == TABLE_MAP_EVENT:
+                names = _table_map_names(body)
+                if names not in current["tables"]:
+                    current["tables"].append(names)
+            elif with_details and current is not None and event_type == QUERY_EVENT:
+                text = _query_text(body, checksum_len)
+                if not _is_control(text):
+                    current["queries"].append((_query_db(body), text.decode("utf-8", "replace")))
             elif event_type == ROTATE_EVENT:
                 name_end = len(body) - checksum_len
                 info["rotated_to"] = body[8:name_end].decode("utf-8", "replace") or None
@@ -142,6 +187,10 @@ def read_binlog(path, with_transactions=False, head_only=False):
                     info["transactions"] += 1
                     if with_transactions:
                         gtids.append((domain, owner, seq, start))
+                    if with_details and current is not None:
+                        current["end"] = offset + event_size
+                        on_transaction(current)
+                        current = None
                     open_group = None
             offset += event_size
         info["complete_until"] = offset

@@ -1,27 +1,22 @@
 # Copyright (c) 2026 drkit.mysql maintainers
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Replay archived binlogs into a server, never applying a transaction twice.
+"""Replay binlogs into a server: GTID positions, command lines, and never applying a transaction twice.
 
-Used to catch a failover candidate up from the binlog archive when the primary is
-dead, and meant for point-in-time recovery too (start at a GTID position, stop at
-a GTID or a datetime). The safety does not rest on one mechanism:
+Used to catch a failover candidate up from the binlog archive when the primary is dead, and for
+point-in-time recovery (binlog_window.py plans which transactions, replay_stream.py filters the SQL).
+In keep mode the safety does not rest on one mechanism:
 
 1. the files are chosen by their Gtid_list event (the state before each file), so
    the first file read starts at or before the first transaction the server lacks;
-2. ``mariadb-binlog --start-position=<the server's GTID position>`` prints only
-   transactions after that position, in every domain;
-3. the printed SQL is scanned before anything runs: a GTID the server already has
-   refuses the replay (nothing applied);
+2. ``mariadb-binlog --start-position=<GTID position>`` prints only transactions after
+   that position, in every domain;
+3. the window is compared with what the server has before anything runs: a transaction
+   it already has refuses the replay (nothing applied);
 4. the servers run with gtid_strict_mode, which rejects a duplicate GTID (error 1950).
+
+Stdlib only: this file runs on managed hosts with Python 3.8+.
 """
-import re
-
-from ansible_collections.drkit.mysql.plugins.module_utils.binlog import gtid_state_text, read_binlog
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
-
-# mariadb-binlog's header line of a GTID event:
-#   "#261124  7:13:07 server id 1  end_log_pos 701062 CRC32 0x... \tGTID 0-1-127 trans"
-_GTID_LINE_RE = re.compile(r"^#\d{6}\s+\d{1,2}:\d{2}:\d{2}\s+server id \d+\s.*\tGTID (\d+)-(\d+)-(\d+)(?:\s|$)")
 
 
 class ReplayError(ValueError):
@@ -40,59 +35,44 @@ def state_from_gtid(text):
     return state
 
 
-def covers(position, state):
-    """True when ``position`` ({domain: (id, seq)}) has everything ``state`` names."""
-    return all(domain in position and position[domain][1] >= seq for domain, (_owner, seq) in state.items())
+def binlog_command(binary, files, start_position="", stop_offset=None, rewrite_db=None, database=None):
+    """The mariadb-binlog argument list that prints the SQL to replay (no credentials: it reads files).
 
-
-def select_files(file_states, position):
-    """Index of the first file to read: the newest whose start state the position covers.
-
-    file_states: [(name, start_state)] oldest first. Raises ReplayError when even the oldest
-    file starts after the position (the archive cannot fill the gap).
+    ``start_position`` is a GTID position (exclusive, per domain); ``stop_offset`` a byte offset in the last
+    file (the first transaction left out, from binlog_window.plan_window); ``rewrite_db`` {from: to} applies
+    to row events and to the default database of statements; ``database`` keeps only that database's
+    events (its name before the rewrite).
     """
-    if not file_states:
-        raise ReplayError("the archive holds no binlog file")
-    chosen = None
-    for index, (_name, start_state) in enumerate(file_states):
-        if covers(position, start_state):
-            chosen = index
-    if chosen is None:
-        name, start_state = file_states[0]
-        raise ReplayError("the archive starts at %s (%s), after the server's position %s: transactions in "
-                          "between are in no archived file, so a replay would leave a gap. Restore from a backup "
-                          "that reaches the archive's start instead"
-                          % (gtid_state_text(start_state) or "nothing", name, gtid_state_text(position) or "empty"))
-    return chosen
-
-
-def file_start_states(paths):
-    """[(path, start_state)] of each file: only its Gtid_list event is needed."""
-    return [(path, read_binlog(path)["start_state"]) for path in paths]
-
-
-def expected_gtids(infos, position, stop_state=None):
-    """Complete transactions after ``position`` (and up to ``stop_state``) in files read with transactions."""
-    result = []
-    for info in infos:
-        for domain, owner, seq, _offset in info.get("gtids") or []:
-            if domain in position and seq <= position[domain][1]:
-                continue
-            if stop_state is not None and (domain not in stop_state or seq > stop_state[domain][1]):
-                continue
-            result.append("%d-%d-%d" % (domain, owner, seq))
-    return result
-
-
-def binlog_command(binary, files, start_position="", stop_position="", stop_datetime=""):
-    """The mariadb-binlog argument list that prints the SQL to replay (no credentials: it reads files)."""
     argv = [binary]
     if start_position:
         argv.append("--start-position=%s" % start_position)
-    if stop_position:
-        argv.append("--stop-position=%s" % stop_position)
-    if stop_datetime:
-        argv.append("--stop-datetime=%s" % stop_datetime)
+    if stop_offset is not None:
+        argv.append("--stop-position=%d" % int(stop_offset))
+    for source in sorted(rewrite_db or {}):
+        argv.append("--rewrite-db=%s->%s" % (source, rewrite_db[source]))
+    if database:
+        argv.append("--database=%s" % database)
+    return argv + list(files)
+
+
+def mysql_binlog_command(binary, files, executed="", skip_gtids=(), include_gtids="", stop_offset=None,
+                         rewrite_db=None, database=None):
+    """The same for MySQL's mysqlbinlog, which has no GTID start position: what the target has (``executed``,
+    a UUID set) and the transactions to leave out go to ``--exclude-gtids``; ``include_gtids`` narrows it."""
+    excluded = parse_gtid_set(executed or "", "mysql")
+    for gtid in skip_gtids or ():
+        excluded = excluded.union(parse_gtid_set(gtid, "mysql"))
+    argv = [binary]
+    if not excluded.is_empty():
+        argv.append("--exclude-gtids=%s" % excluded)
+    if include_gtids:
+        argv.append("--include-gtids=%s" % parse_gtid_set(include_gtids, "mysql"))
+    if stop_offset is not None:
+        argv.append("--stop-position=%d" % int(stop_offset))
+    for source in sorted(rewrite_db or {}):
+        argv.append("--rewrite-db=%s->%s" % (source, rewrite_db[source]))
+    if database:
+        argv.append("--database=%s" % database)
     return argv + list(files)
 
 
@@ -102,50 +82,18 @@ def client_command(binary, option_file, max_allowed_packet="1G"):
             "--max-allowed-packet=%s" % max_allowed_packet]
 
 
-def option_file_text(params):
-    """A [client] section from module connection options (written 0600, removed after use)."""
-    lines = ["[client]"]
-    mapping = (("login_user", "user"), ("login_password", "password"), ("login_host", "host"),
-               ("login_port", "port"), ("login_unix_socket", "socket"), ("ssl_ca", "ssl-ca"),
-               ("ssl_cert", "ssl-cert"), ("ssl_key", "ssl-key"))
-    for key, option in mapping:
-        value = params.get(key)
-        if value not in (None, ""):
-            text = str(value)
-            if "\n" in text:
-                raise ReplayError("%s contains a newline, which an option file cannot hold" % key)
-            lines.append('%s="%s"' % (option, text.replace("\\", "\\\\").replace('"', '\\"')))
-    if params.get("login_host") and not params.get("login_unix_socket"):
-        lines.append("protocol=TCP")
-    if params.get("ssl_verify_server_cert"):
-        lines.append("ssl-verify-server-cert")
-    if params.get("connect_timeout"):
-        lines.append("connect-timeout=%d" % int(params["connect_timeout"]))
-    return "\n".join(lines) + "\n"
-
-
-def scan_gtids(lines):
-    """GTIDs ("D-S-N") of the transactions in mariadb-binlog's SQL output, in order."""
-    result = []
-    for line in lines:
-        if isinstance(line, bytes):
-            if b"\tGTID " not in line:
-                continue
-            line = line.decode("utf-8", "replace")
-        elif "\tGTID " not in line:
-            continue
-        match = _GTID_LINE_RE.match(line)
-        if match:
-            result.append("%s-%s-%s" % match.groups())
-    return result
-
-
-def already_applied(gtids, executed):
-    """The GTIDs of the list that the server already has (it must be empty before anything runs)."""
+def overlap(executed, start_state, expected_state):
+    """How the server's position meets the window (start_state, expected_state]: "" when it has none of it,
+    "all" when it has all of it, else the part it already has ("0-?-151..160"), which a replay would apply twice."""
     executed = parse_gtid_set(executed or "", "mariadb")
-    result = []
-    for gtid in gtids:
-        domain, _owner, seq = (int(part) for part in gtid.split("-"))
-        if any(start <= seq <= end for start, end in executed.intervals(domain)):
-            result.append(gtid)
-    return result
+    has = dict((d, (0, executed.intervals(d)[-1][1])) for d in executed.keys() if executed.intervals(d))
+    expected = state_from_gtid(expected_state) if isinstance(expected_state, str) else expected_state
+    if expected and all(has.get(d, (0, 0))[1] >= seq for d, (_o, seq) in expected.items()):
+        return "all"
+    parts = []
+    for domain, (_owner, seq) in sorted(expected.items()):
+        start = start_state.get(domain, (0, 0))[1]
+        mine = has.get(domain, (0, 0))[1]
+        if mine > start:
+            parts.append("%d-?-%d..%d" % (domain, start + 1, min(mine, seq)))
+    return ",".join(parts)

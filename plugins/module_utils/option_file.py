@@ -36,14 +36,15 @@ def quote_value(value):
     return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
 
 
-def client_options(params, protocol_option=True, minimal=False):
+def client_options(params, protocol_option=True, minimal=False, connect_timeout=False):
     """The ``[client]`` options for the module's connection parameters (see doc fragment ``connection``).
 
     Without a socket the connection is TCP, as PyMySQL does: ``host=localhost``
     alone would make the C clients use the default socket instead.  Some
     tools (mydumper 0.10) do not know ``protocol``: ``protocol_option=False``
-    leaves it out.  ``connect-timeout`` is left out: mariadb-dump stops at it
-    ("unknown variable").  mariabackup/xtrabackup stop at any ``[client]`` option they
+    leaves it out.  ``connect-timeout`` is left out unless ``connect_timeout=True``
+    (the mariadb client takes it; mariadb-dump stops at it: "unknown variable").
+    mariabackup/xtrabackup stop at any ``[client]`` option they
     do not know: ``minimal=True`` gives only user, password, host, port and socket.
     """
     options = []
@@ -67,6 +68,8 @@ def client_options(params, protocol_option=True, minimal=False):
             options.append((name, params[key]))
     if params.get('ssl_verify_server_cert'):
         options.append(('ssl-verify-server-cert', None))
+    if connect_timeout and params.get('connect_timeout'):
+        options.append(('connect-timeout', int(params['connect_timeout'])))
     return options
 
 

@@ -14,9 +14,9 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog import (
 CRC = b"\0\0\0\0"
 
 
-def event(event_type, body, server_id=1):
+def event(event_type, body, server_id=1, timestamp=0):
     size = 19 + len(body) + len(CRC)
-    return struct.pack("<IBIIIH", 0, event_type, server_id, size, 0, 0) + body + CRC
+    return struct.pack("<IBIIIH", timestamp, event_type, server_id, size, 0, 0) + body + CRC
 
 
 def fde():
@@ -31,8 +31,14 @@ def gtid_list(*positions):
     return event(GTID_LIST_EVENT, body)
 
 
-def gtid(domain, server_id, seq, standalone=False):
-    return event(GTID_EVENT, struct.pack("<QIB", seq, domain, 1 if standalone else 0) + b"\0" * 6, server_id)
+def gtid(domain, server_id, seq, standalone=False, timestamp=0):
+    return event(GTID_EVENT, struct.pack("<QIB", seq, domain, 1 if standalone else 0) + b"\0" * 6, server_id,
+                 timestamp)
+
+
+def table_map(db, table, server_id=1):
+    body = b"\x1d\0\0\0\0\0" + b"\x01\0" + bytes([len(db)]) + db.encode() + b"\0" + bytes([len(table)])
+    return event(19, body + table.encode() + b"\0" + b"\x01\x03\x00", server_id)
 
 
 def query(text, server_id=1, db=b"shop"):
@@ -52,8 +58,13 @@ def rotate(name):
     return event(ROTATE_EVENT, struct.pack("<Q", 4) + name.encode())
 
 
-def transaction(domain, server_id, seq):
-    return gtid(domain, server_id, seq) + rows(server_id) + xid(server_id)
+def transaction(domain, server_id, seq, table=None, timestamp=0):
+    mapped = table_map(*table.split("."), server_id=server_id) if table else b""
+    return gtid(domain, server_id, seq, timestamp=timestamp) + mapped + rows(server_id) + xid(server_id)
+
+
+def ddl(domain, server_id, seq, text, db=b"shop", timestamp=0):
+    return gtid(domain, server_id, seq, standalone=True, timestamp=timestamp) + query(text, server_id, db)
 
 
 def binlog(*events, start=()):
