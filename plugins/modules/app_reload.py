@@ -20,6 +20,7 @@ attributes:
     description: Reports the command it would run; runs nothing.
   diff_mode:
     support: none
+    description: A command has no before and after.
 options:
   argv:
     description: The command and its arguments.
@@ -31,7 +32,7 @@ options:
     type: int
     default: 30
 notes:
-  - A reload is always reported as a change: it is only run as a handler, when the config changed.
+  - A reload is always reported as a change; it is only run as a handler, when the config changed.
 """
 
 EXAMPLES = r"""

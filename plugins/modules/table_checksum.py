@@ -27,6 +27,7 @@ attributes:
     description: The module only reads; check mode runs the same comparison.
   diff_mode:
     support: none
+    description: Nothing is changed, so there is no diff.
 options:
   tables:
     description:

@@ -20,9 +20,9 @@ OPTIONAL = (mb.tlv(1, b"\x80")  # signedness of (id, amount): id unsigned
             + mb.tlv(4, b"".join(mb.packed(len(n)) + n.encode() for n in NAMES))
             + mb.tlv(8, mb.packed(1)))
 # {"a": 1, "b": [true, "x"]} in MySQL's binary JSON (small object holding a small array).
-JSON_DOC = bytes.fromhex("00" "0200" "2000" "12000100" "13000100" "050100" "021400" "6162"
+JSON_DOC = bytes.fromhex("00 0200 2000 12000100 13000100 050100 021400 6162"
                          "0200" "0c00" "040100" "0c0a00" "0178")
-POINT = bytes.fromhex("00000000" "0101000000" "000000000000f03f" "0000000000000040")
+POINT = bytes.fromhex("00000000 0101000000 000000000000f03f 0000000000000040")
 
 
 def row(y, id_, name, amount, doc, b, t, ts, tm, g=POINT):
@@ -36,7 +36,7 @@ def row(y, id_, name, amount, doc, b, t, ts, tm, g=POINT):
 AMOUNT_MINUS = bytes.fromhex("7ffffb2dc7")  # -1234.56
 AMOUNT_PLUS = bytes.fromhex("800004d238")  # 1234.56
 TS = struct.pack(">I", 1714979289) + (123456).to_bytes(3, "big")  # 2024-05-06 07:08:09.123456 UTC
-TM = bytes.fromhex("7fefff" "f63c")  # -01:00:00.250
+TM = bytes.fromhex("7fefff f63c")  # -01:00:00.250
 ROW_A = row(2024, 4294967295, "Zoë 😀", AMOUNT_MINUS, JSON_DOC, b"\x00\x01", "long text ✓", TS, TM)
 ROW_B = row(2024, 4294967295, "Zoë", AMOUNT_PLUS, JSON_DOC, b"\x00\x01", "long text ✓", TS, TM)
 # A row with g, doc and t NULL (bits 2, 5 and 7 of the NULL bitmap).

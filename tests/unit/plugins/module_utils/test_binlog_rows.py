@@ -34,7 +34,7 @@ ROW_ONE = dict(
     bl=b"B" * 300, mt="medium text ✓", lb=b"\xde\xad\xbe\xef",
     j='{"k": [1, 2.5, "v", null, true], "o": {"x": "😀"}}', bt=0b1010101010, b1=1, e="b", s="x,z",
     # POINT(1 2): SRID 0, then WKB (little-endian, type 1, x, y).
-    g=bytes.fromhex("00000000" "0101000000" "000000000000f03f" "0000000000000040"),
+    g=bytes.fromhex("00000000 0101000000 000000000000f03f 0000000000000040"),
     gen=-4294967296, genv=-2147483647,
 )
 

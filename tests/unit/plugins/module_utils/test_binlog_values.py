@@ -22,8 +22,8 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog_values import (
     ("7ffffb2dc7", 10, 2, "-1234.56"),
     ("8000", 4, 4, "0.0000"),
     # DECIMAL(19,9): 10 integer digits = 1 leading digit (1 byte) + one 9-digit group (4 bytes), then 9 decimals.
-    ("81" "0daf4eb2" "00000001", 19, 9, "1229592754.000000001"),
-    ("7e" "f250b14d" "fffffffe", 19, 9, "-1229592754.000000001"),
+    ("810daf4eb200000001", 19, 9, "1229592754.000000001"),
+    ("7ef250b14dfffffffe", 19, 9, "-1229592754.000000001"),
 ])
 def test_decimal(raw, precision, scale, value):
     decoded, end = decode_decimal(bytes.fromhex(raw), 0, precision, scale)
@@ -32,9 +32,9 @@ def test_decimal(raw, precision, scale, value):
 
 def test_time2_every_fraction_width():
     assert decode_time2(bytes.fromhex("800000"), 0, 0) == (datetime.timedelta(0), 3)
-    assert decode_time2(bytes.fromhex("7fefff" "f63c"), 0, 3)[0] == -datetime.timedelta(hours=1, milliseconds=250)
-    assert decode_time2(bytes.fromhex("7fffff" "ce"), 0, 2)[0] == -datetime.timedelta(milliseconds=500)
-    assert decode_time2(bytes.fromhex("801000" "000001"), 0, 6)[0] == datetime.timedelta(hours=1, microseconds=1)
+    assert decode_time2(bytes.fromhex("7fefff f63c"), 0, 3)[0] == -datetime.timedelta(hours=1, milliseconds=250)
+    assert decode_time2(bytes.fromhex("7fffff ce"), 0, 2)[0] == -datetime.timedelta(milliseconds=500)
+    assert decode_time2(bytes.fromhex("801000 000001"), 0, 6)[0] == datetime.timedelta(hours=1, microseconds=1)
 
 
 def test_datetime2_and_zero_dates():

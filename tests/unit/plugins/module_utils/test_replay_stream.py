@@ -111,7 +111,7 @@ COMMIT
 
 
 def test_plain_copy_counts_transactions_across_chunk_seams(monkeypatch):
-    import ansible_collections.drkit.mysql.plugins.module_utils.replay_stream as replay_stream
+    from ansible_collections.drkit.mysql.plugins.module_utils import replay_stream
     for size in range(5, 40):  # chunk sizes that cut the markers everywhere
         monkeypatch.setattr(replay_stream, "CHUNK", size)
         text = HEAD + "".join(trx(seq, "users", first=seq == 1) for seq in range(1, 6)) + TAIL
