@@ -5,7 +5,8 @@
 
 * dump backups: each table file is streamed (decompressed on the fly) into ``mariadb``/``mysql
   --database=<target>`` between the dump's session header and footer; ``parallel`` clients work
-  through the tables in the order given, so the essential tables are loaded first;
+  through the tables in the order given, so the essential tables are loaded first, and share the
+  chunks of a big table (load_queue);
 * mydumper backups: the chosen files are linked into a private staging directory and loaded by
   ``myloader`` (``--source-db``/``--database`` for another schema), with ``parallel`` threads;
 * physical backups: into the datadir of a stopped server (``--copy-back``/``--move-back``).
@@ -22,9 +23,8 @@ import subprocess
 import tempfile
 import threading
 import time
-from concurrent.futures import ThreadPoolExecutor
 
-from ansible_collections.drkit.mysql.plugins.module_utils import dump_format
+from ansible_collections.drkit.mysql.plugins.module_utils import dump_format, load_queue, restore_plan
 from ansible_collections.drkit.mysql.plugins.module_utils.option_file import defaults_option
 from ansible_collections.drkit.mysql.plugins.module_utils.pipeline import (
     PipelineError,
@@ -67,40 +67,58 @@ def session_epilogue(root):
         return b''.join(dump_format.session_lines(handle.readlines()))
 
 
-def load_dump_items(binary, option_file, root, items, parallel, binlog, on_done=None):
-    """Load table items in order with ``parallel`` clients. Returns per-item results; raises RestoreError.
+def load_dump_items(binary, option_file, root, items, parallel, binlog):
+    """Load table items with ``parallel`` clients, chunks of one table at once. Returns per-item results.
 
-    A failed table stops the tables not yet started; tables already running finish.
+    Items are taken in the order given (see load_queue); each task is one client session: the dump's session
+    header, the task's files, the footer.  A failed task stops the tasks not yet started; running ones finish;
+    then RestoreError is raised.
     """
     prologue = session_prologue(root, binlog)
     epilogue = session_epilogue(root)
-    stop = threading.Event()
+    groups = []
+    for item in items:
+        try:
+            groups.append(restore_plan.split_files(item))
+        except restore_plan.PlanError as exc:
+            raise RestoreError(str(exc)) from None
+    queue = load_queue.LoadQueue(groups)
+    lock = threading.Lock()
     errors = []
+    progress = [dict(started=None, ended=None, bytes=0, tasks=0, failed=None) for _item in items]
 
-    def load(item):
-        if stop.is_set():
-            return dict(item, status='skipped', bytes=0, seconds=0.0)
+    def load(task):
+        item = items[task['index']]
+        record = progress[task['index']]
         started = _now()
-        parts = [prologue]
-        for rel in item['files']:
-            parts.append((os.path.join(root, rel), compression_of(rel)))
-        parts.append(epilogue)
+        with lock:
+            if record['started'] is None:
+                record['started'] = started
+        parts = [prologue] + [(os.path.join(root, rel), compression_of(rel)) for rel in task['files']] + [epilogue]
+        what = '%s.%s' % (item['source_db'], item['table'])
+        if len(task['files']) == 1 and task['files'][0] in (item.get('chunk_files') or ()):
+            what += ' (chunk %s)' % os.path.basename(task['files'][0])
         try:
             fed = stream_files_into(client_command(binary, option_file, item['target_db']), parts,
-                                    'loading %s.%s into %s' % (item['source_db'], item['table'], item['target_db']))
+                                    'loading %s into %s' % (what, item['target_db']))
         except PipelineError as exc:
-            stop.set()
-            errors.append(str(exc))
-            return dict(item, status='failed', bytes=0, seconds=round(_now() - started, 3), error=str(exc))
-        result = dict(item, status='loaded', bytes=fed, seconds=round(_now() - started, 3))
-        if on_done:
-            on_done(result)
-        return result
+            with lock:
+                errors.append(str(exc))
+                record['failed'] = str(exc)
+            return False
+        with lock:
+            record['bytes'] += fed
+            record['tasks'] += 1
+            record['ended'] = _now()
+        return True
 
-    with ThreadPoolExecutor(max_workers=max(1, int(parallel))) as pool:
-        results = list(pool.map(load, items))
+    load_queue.run_workers(queue, parallel, load)
     if errors:
         raise RestoreError('; '.join(errors[:3]))
+    results = []
+    for item, record in zip(items, progress):
+        results.append(dict(item, status='loaded', bytes=record['bytes'], chunks=1 + len(item.get('chunk_files') or []),
+                            seconds=round(record['ended'] - record['started'], 3)))
     return results
 
 
@@ -140,6 +158,12 @@ def myloader_command(binary, option_file, directory, threads, source_db=None, ta
     return argv
 
 
+def mydumper_data_file(rel):
+    """A mydumper file of rows (``db.table.sql``, ``db.table.00001.sql``, ``.gz``), not a schema file."""
+    name = os.path.basename(rel)
+    return '-schema' not in name and name != 'metadata'
+
+
 def stage_mydumper(root, manifest_layout_path, files, staging):
     """Symlink the chosen files (and the metadata file) into ``staging`` for myloader."""
     for rel in list(files) + ['%s/metadata' % manifest_layout_path]:
@@ -176,7 +200,9 @@ def load_mydumper(binary, option_file, root, layout_path, plan, parallel, binlog
             seconds = round(_now() - started, 3)
             for item in items:
                 size = sum(os.path.getsize(os.path.join(root, rel)) for rel in item['files'])
-                results.append(dict(item, status='loaded', bytes=size, seconds=seconds))
+                # myloader loads the tables of a database together and reports no time per table.
+                results.append(dict(item, status='loaded', bytes=size, seconds=None, run_seconds=seconds,
+                                    chunks=max(1, len([rel for rel in item['files'] if mydumper_data_file(rel)]))))
         finally:
             shutil.rmtree(staging, ignore_errors=True)
     return results

@@ -226,7 +226,8 @@ def execute_logical(src, manifest, plan, params, server):
         groups = ('client',) if protocol else ('client', 'myloader')
         with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:
             if manifest['engine'] == 'dump':
-                loaded = engines.load_dump_items(tool_path, cnf, src, plan['items'], params['parallel'], binlog)
+                items = restore_plan.load_order(plan['items'], keep_order=not plan['whole'])
+                loaded = engines.load_dump_items(tool_path, cnf, src, items, params['parallel'], binlog)
                 objects = engines.load_objects(tool_path, cnf, src, plan['objects'], binlog)
             else:
                 loaded = engines.load_mydumper(tool_path, cnf, src, manifest['layout']['path'], plan,
@@ -277,7 +278,8 @@ def result_logical(plan, manifest, outcome, src):
         tool=outcome['tool'],
         tables=[dict(source='%s.%s' % (item['source_db'], item['table']),
                      target='%s.%s' % (item['target_db'], item['table']), rows=item.get('rows'),
-                     bytes=item['bytes'], seconds=item['seconds']) for item in loaded],
+                     bytes=item['bytes'], seconds=item['seconds'], chunks=item.get('chunks', 1),
+                     **({'run_seconds': item['run_seconds']} if 'run_seconds' in item else {})) for item in loaded],
         rows=sum(item.get('rows') or 0 for item in loaded),
         bytes=sum(item['bytes'] or 0 for item in loaded),
         duration_s=outcome['seconds'],

@@ -49,6 +49,9 @@ def test_mydumper_command():
     assert '--threads=3' in argv and '--compress' in argv and '--outputdir=/b/x.partial/mydumper' in argv
     assert '--regex=^(shop|a\\.b)\\.' in argv
     assert {'--triggers', '--events', '--routines'} <= set(argv)
+    assert not [option for option in argv if option.startswith('--chunk-filesize')]
+    argv = be.mydumper_command('/usr/bin/mydumper', CNF, '/b/m', ['shop'], 2, False, 32)
+    assert '--chunk-filesize=32' in argv and '--compress' not in argv
 
 
 def test_physical_commands():
