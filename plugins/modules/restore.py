@@ -71,7 +71,9 @@ options:
     choices: [create, replace]
     default: create
   parallel:
-    description: Client sessions loading tables or chunks at the same time (dump backups), or myloader threads (mydumper backups).
+    description:
+      - Client sessions loading tables or chunks at the same time (dump backups), or myloader threads (mydumper
+        backups).
     type: int
     default: 2
   binlog:

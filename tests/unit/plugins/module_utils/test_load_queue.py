@@ -94,7 +94,7 @@ def test_split_files_and_old_backups():
 
 
 def test_load_order_largest_first_unless_the_order_was_asked_for():
-    items = [dict(table='small', data_bytes=10), dict(table='big', data_bytes=1000), dict(table='none', data_bytes=None),
-             dict(table='mid', data_bytes=500)]
+    items = [dict(table='small', data_bytes=10), dict(table='big', data_bytes=1000),
+             dict(table='none', data_bytes=None), dict(table='mid', data_bytes=500)]
     assert [i['table'] for i in rp.load_order(items, keep_order=False)] == ['big', 'mid', 'small', 'none']
     assert [i['table'] for i in rp.load_order(items, keep_order=True)] == ['small', 'big', 'none', 'mid']
