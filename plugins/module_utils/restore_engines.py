@@ -17,7 +17,9 @@ Stdlib only: this file runs on managed hosts with Python 3.8+.
 from __future__ import absolute_import, division, print_function
 
 import errno
+import hashlib
 import os
+import queue
 import shutil
 import subprocess
 import tempfile
@@ -38,6 +40,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.tools import compressi
 __metaclass__ = type
 
 CLIENT_MAX_PACKET = 1024 * 1024 * 1024
+COPY_BLOCK = 1024 * 1024
 
 
 class RestoreError(Exception):
@@ -265,19 +268,72 @@ def copy_back_command(binary, source_dir, datadir, move, server_config=None):
             '--datadir=%s' % datadir]
 
 
-def extract_archive(archive, directory):
-    """``zstd -dc archive | tar -xf - -C directory``: two processes joined by a pipe."""
+class ArchiveDamaged(RestoreError):
+    """The archive's bytes do not match the manifest; nothing was touched but the private staging directory."""
+
+
+def extract_archive(archive, directory, expected=None):
+    """``zstd -dc | tar -xf - -C directory``, fed by one read of the archive that is also hashed.
+
+    Reading once for the hash and the unpacking (the hash in a second thread) costs about the time of the
+    unpacking alone.  ``expected`` (a manifest entry) is checked at the end: ArchiveDamaged when it differs.
+    The directory is a staging directory, not the target: the target is only touched after the check.
+    """
     compression = compression_of(archive)
+    blocks = queue.Queue(maxsize=16)
+    digest = hashlib.sha256()
+
+    def hash_blocks():
+        while True:
+            block = blocks.get()
+            if block is None:
+                return
+            digest.update(block)
+
+    hasher = threading.Thread(target=hash_blocks)
+    hasher.start()
+    size = 0
+    broken = False
     with tempfile.TemporaryFile() as zip_err, tempfile.TemporaryFile() as tar_err:
-        unzip = subprocess.Popen(decompress_command(compression, archive), stdout=subprocess.PIPE, stderr=zip_err)
+        if compression == 'none':
+            feeder = subprocess.Popen(['tar', '-xf', '-', '-C', directory], stdin=subprocess.PIPE, stderr=tar_err)
+            procs = [feeder]
+        else:
+            feeder = subprocess.Popen(decompress_command(compression), stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                      stderr=zip_err)
+            try:
+                tar = subprocess.Popen(['tar', '-xf', '-', '-C', directory], stdin=feeder.stdout, stderr=tar_err)
+            finally:
+                feeder.stdout.close()
+            procs = [tar, feeder]
         try:
-            tar = subprocess.Popen(['tar', '-xf', '-', '-C', directory], stdin=unzip.stdout, stderr=tar_err)
+            with open(archive, 'rb') as handle:
+                while True:
+                    block = handle.read(COPY_BLOCK)
+                    if not block:
+                        break
+                    size += len(block)
+                    blocks.put(block)
+                    if not broken:
+                        try:
+                            feeder.stdin.write(block)
+                        except BrokenPipeError:
+                            broken = True  # the tools failed; keep hashing to say whether the file is damaged
         finally:
-            unzip.stdout.close()
-        tar_code = tar.wait()
-        unzip_code = unzip.wait()
-        if tar_code != 0 or unzip_code != 0:
+            blocks.put(None)
+            hasher.join()
+            try:
+                feeder.stdin.close()
+            except BrokenPipeError:
+                broken = True
+            codes = [proc.wait() for proc in procs]
+        if expected is not None and (size != expected['size'] or digest.hexdigest() != expected['sha256']):
+            raise ArchiveDamaged('%s has %d bytes and SHA-256 %s..., the manifest says %d bytes and %s...'
+                                 % (expected['path'], size, digest.hexdigest()[:12], expected['size'],
+                                    expected['sha256'][:12]))
+        if any(codes) or broken:
             raise RestoreError('unpacking %s failed: %s' % (archive, last_lines(tail(zip_err) + '\n' + tail(tar_err))))
+    return dict(size=size, sha256=digest.hexdigest())
 
 
 def chown_tree(path, uid, gid):
@@ -287,27 +343,34 @@ def chown_tree(path, uid, gid):
             os.lchown(os.path.join(directory, name), uid, gid)
 
 
-def restore_physical(binary, root, layout, datadir, stamp, safety, server_config=None, owner=None):
-    """Copy a prepared physical backup into an empty datadir. Returns dict(bytes, safety_copy)."""
+def restore_physical(binary, root, layout, datadir, stamp, safety, server_config=None, owner=None,
+                     archive_entry=None):
+    """Copy a prepared physical backup into an empty datadir. Returns dict(bytes, safety_copy, streamed).
+
+    An archive is unpacked (and, with ``archive_entry``, hashed in the same read) into a staging directory
+    beside the datadir first; only then is the datadir moved aside (``safety``) and the files moved in
+    (``--move-back``: renames on the same file system).
+    """
     parent = os.path.dirname(os.path.abspath(datadir))
     safety_copy = None
-    if safety and os.path.isdir(datadir) and datadir_entries(datadir):
-        safety_copy = '%s.drkit-safety-%s' % (datadir.rstrip('/'), stamp)
-        os.rename(datadir, safety_copy)
-    reference = datadir if os.path.isdir(datadir) else (safety_copy or parent)
-    stat = os.stat(reference)
-    uid, gid = (owner if owner else (stat.st_uid, stat.st_gid))
-    if not os.path.isdir(datadir):
-        os.mkdir(datadir, 0o700)
-    source = os.path.join(root, layout['path'])
     unpacked = None
+    streamed = None
     try:
         if layout['layout'] == 'archive':
             unpacked = tempfile.mkdtemp(prefix='.drkit-restore-', dir=parent)
-            extract_archive(source, unpacked)
+            streamed = extract_archive(os.path.join(root, layout['path']), unpacked, archive_entry)
+        if safety and os.path.isdir(datadir) and datadir_entries(datadir):
+            safety_copy = '%s.drkit-safety-%s' % (datadir.rstrip('/'), stamp)
+            os.rename(datadir, safety_copy)
+        reference = datadir if os.path.isdir(datadir) else (safety_copy or parent)
+        stat = os.stat(reference)
+        uid, gid = (owner if owner else (stat.st_uid, stat.st_gid))
+        if not os.path.isdir(datadir):
+            os.mkdir(datadir, 0o700)
+        if unpacked:
             argv = copy_back_command(binary, unpacked, datadir, True, server_config)
         else:
-            argv = copy_back_command(binary, source, datadir, False, server_config)
+            argv = copy_back_command(binary, os.path.join(root, layout['path']), datadir, False, server_config)
         try:
             run(argv, os.path.basename(binary) + (' --move-back' if unpacked else ' --copy-back'))
         except PipelineError as exc:
@@ -320,4 +383,4 @@ def restore_physical(binary, root, layout, datadir, stamp, safety, server_config
     for directory, _dirnames, filenames in os.walk(datadir):
         for name in filenames:
             total += os.path.getsize(os.path.join(directory, name))
-    return dict(bytes=total, safety_copy=safety_copy)
+    return dict(bytes=total, safety_copy=safety_copy, streamed=streamed)

@@ -295,7 +295,7 @@ def result_logical(plan, manifest, outcome, src):
 
 # -- physical ----------------------------------------------------------------------
 
-def plan_physical(src, manifest, params, stamp):
+def plan_physical(src, manifest, params, stamp, check_mode=False):
     datadir = params.get('datadir')
     if not datadir:
         raise RestoreFailure('Nothing was changed: a physical backup restores a whole server into a datadir; '
@@ -311,7 +311,17 @@ def plan_physical(src, manifest, params, stamp):
         tool_name, tool_path = find_tool('physical', flavor, 'Restoring a physical backup')
     except ToolError as exc:
         raise RestoreFailure('Nothing was changed: %s' % exc) from None
-    verified = verify(src, manifest, manifest['files'])
+    # The archive is hashed while it is unpacked into a staging directory (one read instead of two); the
+    # datadir is only touched after that check. Check mode, which unpacks nothing, hashes it here.
+    streamed = None
+    if layout.get('layout') == 'archive' and not check_mode:
+        streamed = next((entry for entry in manifest['files'] if entry['path'] == layout.get('path')), None)
+    verified = verify(src, manifest, [entry for entry in manifest['files'] if entry is not streamed])
+    if streamed is not None:
+        if not os.path.isfile(os.path.join(src, streamed['path'])):
+            raise RestoreFailure('Nothing was changed: %s' % mf.verification_error(
+                src, dict(problems=['%s is missing' % streamed['path']])))
+        verified['streamed'] = streamed['path']
     datadir = os.path.abspath(datadir)
     in_use = engines.datadir_in_use(datadir) if os.path.isdir(datadir) else None
     if in_use:
@@ -323,6 +333,7 @@ def plan_physical(src, manifest, params, stamp):
                              'mode=replace to move it aside to %s.drkit-safety-%s first.'
                              % (datadir, len(entries), ', '.join(sorted(entries)[:3]), datadir, stamp))
     return dict(datadir=datadir, layout=layout, tool=dict(name=tool_name, path=tool_path), verified=verified,
+                streamed_entry=streamed,
                 replaces=bool(entries), safety_copy=('%s.drkit-safety-%s' % (datadir, stamp)) if entries else None)
 
 
@@ -331,10 +342,16 @@ def execute_physical(src, plan, params, stamp, owner=None):
     try:
         outcome = engines.restore_physical(plan['tool']['path'], src, plan['layout'], plan['datadir'], stamp,
                                            safety=plan['replaces'], server_config=params.get('server_config'),
-                                           owner=owner)
+                                           owner=owner, archive_entry=plan.get('streamed_entry'))
+    except engines.ArchiveDamaged as exc:
+        damaged = mf.verification_error(src, dict(problems=[str(exc)]))
+        raise RestoreFailure('Nothing was changed: %s' % damaged) from None
     except (engines.RestoreError, OSError) as exc:
         previous = plan['safety_copy'] or 'nothing (it was empty)'
         raise RestoreFailure('The physical restore into %s failed: %s. The datadir may be incomplete; the previous '
                              'content is in %s.' % (plan['datadir'], exc, previous)) from None
     outcome['seconds'] = round(time.monotonic() - started, 3)
+    if outcome.get('streamed'):
+        plan['verified']['files_checked'] += 1
+        plan['verified']['bytes_checked'] += outcome['streamed']['size']
     return outcome

@@ -238,7 +238,7 @@ def physical(module, src, manifest, stamp):
             module.fail_json(msg="Nothing was changed: the OS user %s does not exist." % params["owner"])
         owner = (entry.pw_uid, entry.pw_gid)
     try:
-        plan = restore_job.plan_physical(src, manifest, params, stamp)
+        plan = restore_job.plan_physical(src, manifest, params, stamp, check_mode=module.check_mode)
     except restore_job.RestoreFailure as exc:
         module.fail_json(msg=str(exc), src=src)
     view = dict(datadir=plan["datadir"], replaces=plan["replaces"], safety_copy=plan["safety_copy"],
