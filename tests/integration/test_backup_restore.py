@@ -247,7 +247,8 @@ def test_mydumper_round_trip(env):
     result = backup(env["dest"], engine="mydumper", prefix="myd", databases=["shop"], parallel=2, verify=True)
     assert not result.get("failed"), result.get("msg")
     manifest = result["manifest"]
-    assert manifest["tool"]["name"] == "mydumper" and manifest["compression"] == "gzip"
+    # plain files by default (gzip only when asked for): zlib inside mydumper's threads was ~10x slower
+    assert manifest["tool"]["name"] == "mydumper" and manifest["compression"] == "none"
     assert manifest["coordinates"]["binlog_file"].startswith("db-primary-bin.")
     assert manifest["verification"]["ok"] is True
     restored = restore(result["path"], databases=["shop"], target_database="shop_rt_myd", parallel=2)
