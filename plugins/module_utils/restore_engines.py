@@ -27,6 +27,7 @@ import threading
 import time
 
 from ansible_collections.drkit.mysql.plugins.module_utils import dump_format, load_queue, restore_plan
+from ansible_collections.drkit.mysql.plugins.module_utils import manifest as mf
 from ansible_collections.drkit.mysql.plugins.module_utils.option_file import defaults_option
 from ansible_collections.drkit.mysql.plugins.module_utils.pipeline import (
     PipelineError,
@@ -268,8 +269,8 @@ def copy_back_command(binary, source_dir, datadir, move, server_config=None):
             '--datadir=%s' % datadir]
 
 
-class ArchiveDamaged(RestoreError):
-    """The archive's bytes do not match the manifest; nothing was touched but the private staging directory."""
+class BackupDamaged(RestoreError):
+    """Backup files do not match the manifest; nothing was touched but the private staging directory."""
 
 
 def extract_archive(archive, directory, expected=None):
@@ -328,12 +329,12 @@ def extract_archive(archive, directory, expected=None):
                 broken = True
             codes = [proc.wait() for proc in procs]
         if expected is not None and (size != expected['size'] or digest.hexdigest() != expected['sha256']):
-            raise ArchiveDamaged('%s has %d bytes and SHA-256 %s..., the manifest says %d bytes and %s...'
-                                 % (expected['path'], size, digest.hexdigest()[:12], expected['size'],
-                                    expected['sha256'][:12]))
+            raise BackupDamaged('%s has %d bytes and SHA-256 %s..., the manifest says %d bytes and %s...'
+                                % (expected['path'], size, digest.hexdigest()[:12], expected['size'],
+                                   expected['sha256'][:12]))
         if any(codes) or broken:
             raise RestoreError('unpacking %s failed: %s' % (archive, last_lines(tail(zip_err) + '\n' + tail(tar_err))))
-    return dict(size=size, sha256=digest.hexdigest())
+    return dict(files=1, size=size, sha256=digest.hexdigest())
 
 
 def chown_tree(path, uid, gid):
@@ -343,22 +344,43 @@ def chown_tree(path, uid, gid):
             os.lchown(os.path.join(directory, name), uid, gid)
 
 
+def staging_possible(datadir, server_config):
+    """Whether a copy can be staged beside the datadir and renamed in: same file system, no other directories.
+
+    A datadir that is a mount point, or a server config that may send InnoDB files elsewhere, gets the plain
+    order instead: check every file, then ``--copy-back`` straight into the datadir.
+    """
+    if server_config:
+        return False
+    parent = os.path.dirname(os.path.abspath(datadir))
+    if not os.path.isdir(datadir):
+        return True
+    return os.stat(datadir).st_dev == os.stat(parent).st_dev
+
+
 def restore_physical(binary, root, layout, datadir, stamp, safety, server_config=None, owner=None,
-                     archive_entry=None):
+                     deferred=None):
     """Copy a prepared physical backup into an empty datadir. Returns dict(bytes, safety_copy, streamed).
 
-    An archive is unpacked (and, with ``archive_entry``, hashed in the same read) into a staging directory
-    beside the datadir first; only then is the datadir moved aside (``safety``) and the files moved in
-    (``--move-back``: renames on the same file system).
+    The backup's big files are checked while they are copied, not before: ``deferred`` are their manifest
+    entries.  An archive is unpacked (and hashed in the same read) into a staging directory beside the
+    datadir; a directory is copied there by ``--copy-back`` while other threads hash it.  Only after the
+    check is the datadir moved aside (``safety``) and filled, by renames on the same file system.
+    BackupDamaged leaves the datadir as it was.
     """
     parent = os.path.dirname(os.path.abspath(datadir))
     safety_copy = None
-    unpacked = None
+    staging = None
     streamed = None
+    source = os.path.join(root, layout['path'])
     try:
         if layout['layout'] == 'archive':
-            unpacked = tempfile.mkdtemp(prefix='.drkit-restore-', dir=parent)
-            streamed = extract_archive(os.path.join(root, layout['path']), unpacked, archive_entry)
+            staging = tempfile.mkdtemp(prefix='.drkit-restore-', dir=parent)
+            entry = (deferred or [None])[0]
+            streamed = extract_archive(source, staging, entry)
+        elif deferred:
+            staging = tempfile.mkdtemp(prefix='.drkit-restore-', dir=parent)
+            streamed = copy_and_check(binary, root, source, staging, deferred)
         if safety and os.path.isdir(datadir) and datadir_entries(datadir):
             safety_copy = '%s.drkit-safety-%s' % (datadir.rstrip('/'), stamp)
             os.rename(datadir, safety_copy)
@@ -367,20 +389,51 @@ def restore_physical(binary, root, layout, datadir, stamp, safety, server_config
         uid, gid = (owner if owner else (stat.st_uid, stat.st_gid))
         if not os.path.isdir(datadir):
             os.mkdir(datadir, 0o700)
-        if unpacked:
-            argv = copy_back_command(binary, unpacked, datadir, True, server_config)
+        if layout['layout'] == 'archive':
+            argv = copy_back_command(binary, staging, datadir, True, server_config)
+            try:
+                run(argv, os.path.basename(binary) + ' --move-back')
+            except PipelineError as exc:
+                raise RestoreError(str(exc)) from None
+        elif staging:
+            for name in os.listdir(staging):
+                os.rename(os.path.join(staging, name), os.path.join(datadir, name))
         else:
-            argv = copy_back_command(binary, os.path.join(root, layout['path']), datadir, False, server_config)
-        try:
-            run(argv, os.path.basename(binary) + (' --move-back' if unpacked else ' --copy-back'))
-        except PipelineError as exc:
-            raise RestoreError(str(exc)) from None
+            try:
+                run(copy_back_command(binary, source, datadir, False, server_config),
+                    os.path.basename(binary) + ' --copy-back')
+            except PipelineError as exc:
+                raise RestoreError(str(exc)) from None
     finally:
-        if unpacked:
-            shutil.rmtree(unpacked, ignore_errors=True)
+        if staging:
+            shutil.rmtree(staging, ignore_errors=True)
     chown_tree(datadir, uid, gid)
     total = 0
     for directory, _dirnames, filenames in os.walk(datadir):
         for name in filenames:
             total += os.path.getsize(os.path.join(directory, name))
     return dict(bytes=total, safety_copy=safety_copy, streamed=streamed)
+
+
+def copy_and_check(binary, root, source, staging, entries):
+    """``--copy-back`` of a prepared directory into ``staging`` while ``entries`` are hashed; BackupDamaged if bad."""
+    outcome = {}
+
+    def check():
+        outcome['result'] = mf.verify_files(root, dict(files=entries))
+
+    checker = threading.Thread(target=check)
+    checker.start()
+    try:
+        run(copy_back_command(binary, source, staging, False), os.path.basename(binary) + ' --copy-back')
+    except PipelineError as exc:
+        checker.join()
+        raise RestoreError(str(exc)) from None
+    finally:
+        checker.join()
+    result = outcome.get('result')
+    if result is None:
+        raise RestoreError('checking the backup\'s files failed.')
+    if not result['ok']:
+        raise BackupDamaged('; '.join(result['problems'][:5]))
+    return dict(files=result['checked'], size=result['bytes'])

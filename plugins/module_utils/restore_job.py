@@ -311,18 +311,23 @@ def plan_physical(src, manifest, params, stamp, check_mode=False):
         tool_name, tool_path = find_tool('physical', flavor, 'Restoring a physical backup')
     except ToolError as exc:
         raise RestoreFailure('Nothing was changed: %s' % exc) from None
-    # The archive is hashed while it is unpacked into a staging directory (one read instead of two); the
-    # datadir is only touched after that check. Check mode, which unpacks nothing, hashes it here.
-    streamed = None
-    if layout.get('layout') == 'archive' and not check_mode:
-        streamed = next((entry for entry in manifest['files'] if entry['path'] == layout.get('path')), None)
-    verified = verify(src, manifest, [entry for entry in manifest['files'] if entry is not streamed])
-    if streamed is not None:
-        if not os.path.isfile(os.path.join(src, streamed['path'])):
-            raise RestoreFailure('Nothing was changed: %s' % mf.verification_error(
-                src, dict(problems=['%s is missing' % streamed['path']])))
-        verified['streamed'] = streamed['path']
     datadir = os.path.abspath(datadir)
+    # The big files are hashed while they are unpacked or copied into a staging directory beside the datadir
+    # (restore_engines.restore_physical); the datadir is only touched after that check. Check mode, which
+    # copies nothing, hashes everything here.
+    deferred = []
+    if not check_mode and (layout.get('layout') == 'archive'
+                           or engines.staging_possible(datadir, params.get('server_config'))):
+        prefix = layout.get('path', '') + ('' if layout.get('layout') == 'archive' else '/')
+        deferred = [entry for entry in manifest['files']
+                    if entry['path'] == layout.get('path') or entry['path'].startswith(prefix)]
+    verified = verify(src, manifest, [entry for entry in manifest['files'] if entry not in deferred])
+    missing = [entry['path'] for entry in deferred if not os.path.isfile(os.path.join(src, entry['path']))]
+    if missing:
+        raise RestoreFailure('Nothing was changed: %s' % mf.verification_error(
+            src, dict(problems=['%s is missing' % rel for rel in missing])))
+    if deferred:
+        verified['checked_while_copying'] = len(deferred)
     in_use = engines.datadir_in_use(datadir) if os.path.isdir(datadir) else None
     if in_use:
         raise RestoreFailure('Nothing was changed: the server using %s is running (%s); stop it first.'
@@ -333,7 +338,7 @@ def plan_physical(src, manifest, params, stamp, check_mode=False):
                              'mode=replace to move it aside to %s.drkit-safety-%s first.'
                              % (datadir, len(entries), ', '.join(sorted(entries)[:3]), datadir, stamp))
     return dict(datadir=datadir, layout=layout, tool=dict(name=tool_name, path=tool_path), verified=verified,
-                streamed_entry=streamed,
+                deferred=deferred,
                 replaces=bool(entries), safety_copy=('%s.drkit-safety-%s' % (datadir, stamp)) if entries else None)
 
 
@@ -342,8 +347,8 @@ def execute_physical(src, plan, params, stamp, owner=None):
     try:
         outcome = engines.restore_physical(plan['tool']['path'], src, plan['layout'], plan['datadir'], stamp,
                                            safety=plan['replaces'], server_config=params.get('server_config'),
-                                           owner=owner, archive_entry=plan.get('streamed_entry'))
-    except engines.ArchiveDamaged as exc:
+                                           owner=owner, deferred=plan.get('deferred'))
+    except engines.BackupDamaged as exc:
         damaged = mf.verification_error(src, dict(problems=[str(exc)]))
         raise RestoreFailure('Nothing was changed: %s' % damaged) from None
     except (engines.RestoreError, OSError) as exc:
@@ -352,6 +357,6 @@ def execute_physical(src, plan, params, stamp, owner=None):
                              'content is in %s.' % (plan['datadir'], exc, previous)) from None
     outcome['seconds'] = round(time.monotonic() - started, 3)
     if outcome.get('streamed'):
-        plan['verified']['files_checked'] += 1
+        plan['verified']['files_checked'] += outcome['streamed']['files']
         plan['verified']['bytes_checked'] += outcome['streamed']['size']
     return outcome

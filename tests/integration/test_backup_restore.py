@@ -257,11 +257,16 @@ def test_mydumper_round_trip(env):
     assert dict((t["target"], t["rows"]) for t in restored["tables"])["shop_rt_myd.users"] == 3000
 
 
-def test_physical_round_trip(env, tmp_path):
-    result = backup(env["dest"], engine="physical", prefix="phys", verify=True)
+@pytest.mark.parametrize("compression", ["auto", "zstd"])
+def test_physical_round_trip(env, tmp_path, compression):
+    # auto keeps the prepared directory (restored by --copy-back); zstd writes data.tar.zst (--move-back)
+    result = backup(env["dest"], engine="physical", prefix="phys-" + compression, verify=True, compression=compression)
     assert not result.get("failed"), result.get("msg")
     manifest = result["manifest"]
-    assert manifest["tool"]["name"] == "mariabackup" and manifest["compression"] == "zstd"
+    assert manifest["tool"]["name"] == "mariabackup"
+    assert manifest["compression"] == ("none" if compression == "auto" else "zstd")
+    on_disk = json.loads(open(os.path.join(result["path"], "manifest.json")).read())
+    assert on_disk["layout"]["layout"] == ("directory" if compression == "auto" else "archive")
     assert manifest["coordinates"]["gtid_set"].startswith("0-")
     root = tempfile.mkdtemp(prefix="phys-", dir=LAB_ROOT)
     datadir = os.path.join(root, "data")
