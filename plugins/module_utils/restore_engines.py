@@ -26,11 +26,12 @@ import tempfile
 import threading
 import time
 
-from ansible_collections.drkit.mysql.plugins.module_utils import dump_format, load_queue, restore_plan
+from ansible_collections.drkit.mysql.plugins.module_utils import deferred_keys, dump_format, load_queue, restore_plan
 from ansible_collections.drkit.mysql.plugins.module_utils import manifest as mf
 from ansible_collections.drkit.mysql.plugins.module_utils.option_file import defaults_option
 from ansible_collections.drkit.mysql.plugins.module_utils.pipeline import (
     PipelineError,
+    decompressed_lines,
     last_lines,
     run,
     stream_files_into,
@@ -41,6 +42,9 @@ from ansible_collections.drkit.mysql.plugins.module_utils.tools import compressi
 __metaclass__ = type
 
 CLIENT_MAX_PACKET = 1024 * 1024 * 1024
+# Stands for the ALTER TABLE ... ADD KEY of a table whose secondary keys wait for its rows (load_dump_items).
+ADD_KEYS = '\0add-keys'
+
 COPY_BLOCK = 1024 * 1024
 
 
@@ -71,25 +75,33 @@ def session_epilogue(root):
         return b''.join(dump_format.session_lines(handle.readlines()))
 
 
-def load_dump_items(binary, option_file, root, items, parallel, binlog):
+def load_dump_items(binary, option_file, root, items, parallel, binlog, defer_keys=True):
     """Load table items with ``parallel`` clients, chunks of one table at once. Returns per-item results.
 
     Items are taken in the order given (see load_queue); each task is one client session: the dump's session
-    header, the task's files, the footer.  A failed task stops the tasks not yet started; running ones finish;
-    then RestoreError is raised.
+    header, the task's files, the footer.  A table cut into chunks gets its plain secondary keys after its
+    rows (deferred_keys), before its triggers, unless ``defer_keys`` is false.  A failed task stops the tasks
+    not yet started; running ones finish; then RestoreError is raised.
     """
     prologue = session_prologue(root, binlog)
     epilogue = session_epilogue(root)
     groups = []
-    for item in items:
+    alters = {}
+    for index, item in enumerate(items):
         try:
-            groups.append(restore_plan.split_files(item))
+            before, chunks, after = restore_plan.split_files(item)
         except restore_plan.PlanError as exc:
             raise RestoreError(str(exc)) from None
+        if defer_keys and chunks and before:
+            alters[index] = None   # filled in by the task loading ``before``
+            after = [ADD_KEYS] + after
+        groups.append((before, chunks, after))
     queue = load_queue.LoadQueue(groups)
     lock = threading.Lock()
     errors = []
-    progress = [dict(started=None, ended=None, bytes=0, tasks=0, failed=None) for _item in items]
+    progress = [dict(started=None, ended=None, bytes=0, tasks=0, failed=None, deferred_keys=False) for _item in items]
+    holders = {}
+    heads = set(alters)   # tables whose first task (structure and first rows) has not started
 
     def load(task):
         item = items[task['index']]
@@ -98,7 +110,22 @@ def load_dump_items(binary, option_file, root, items, parallel, binlog):
         with lock:
             if record['started'] is None:
                 record['started'] = started
-        parts = [prologue] + [(os.path.join(root, rel), compression_of(rel)) for rel in task['files']] + [epilogue]
+        with lock:
+            head = task['index'] in heads
+            heads.discard(task['index'])
+        parts = [prologue]
+        for position, rel in enumerate(task['files']):
+            if rel == ADD_KEYS:
+                if alters.get(task['index']):
+                    parts.append(alters[task['index']])
+            elif position == 0 and head:
+                lines, found = deferred_keys.defer_in_stream(decompressed_lines(os.path.join(root, rel),
+                                                                                compression_of(rel)))
+                holders[task['index']] = found
+                parts.append(lines)
+            else:
+                parts.append((os.path.join(root, rel), compression_of(rel)))
+        parts.append(epilogue)
         what = '%s.%s' % (item['source_db'], item['table'])
         if len(task['files']) == 1 and task['files'][0] in (item.get('chunk_files') or ()):
             what += ' (chunk %s)' % os.path.basename(task['files'][0])
@@ -114,6 +141,9 @@ def load_dump_items(binary, option_file, root, items, parallel, binlog):
             record['bytes'] += fed
             record['tasks'] += 1
             record['ended'] = _now()
+            if task['index'] in holders:
+                alters[task['index']] = holders.pop(task['index'])['alter']
+                record['deferred_keys'] = bool(alters[task['index']])
         return True
 
     load_queue.run_workers(queue, parallel, load)
@@ -122,6 +152,7 @@ def load_dump_items(binary, option_file, root, items, parallel, binlog):
     results = []
     for item, record in zip(items, progress):
         results.append(dict(item, status='loaded', bytes=record['bytes'], chunks=1 + len(item.get('chunk_files') or []),
+                            deferred_keys=record['deferred_keys'],
                             seconds=round(record['ended'] - record['started'], 3)))
     return results
 

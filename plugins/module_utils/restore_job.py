@@ -227,7 +227,8 @@ def execute_logical(src, manifest, plan, params, server):
         with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:
             if manifest['engine'] == 'dump':
                 items = restore_plan.load_order(plan['items'], keep_order=not plan['whole'])
-                loaded = engines.load_dump_items(tool_path, cnf, src, items, params['parallel'], binlog)
+                loaded = engines.load_dump_items(tool_path, cnf, src, items, params['parallel'], binlog,
+                                                 defer_keys=params.get('defer_indexes', True))
                 objects = engines.load_objects(tool_path, cnf, src, plan['objects'], binlog)
             else:
                 loaded = engines.load_mydumper(tool_path, cnf, src, manifest['layout']['path'], plan,
