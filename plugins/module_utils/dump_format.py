@@ -187,6 +187,10 @@ class DumpSplitter(object):
     def _table_line(self, line):
         """Rows go to the current chunk; a new chunk starts between statements once this one is full."""
         state = self._table
+        if not state['boundary'] and line.endswith(b',\n'):  # a row inside a statement: most lines
+            state['part_bytes'] += len(line)
+            self._writer.write(line)
+            return
         stripped = line.rstrip()
         if state['boundary'] and stripped and not line.startswith(b'--'):
             if _INSERT_RE.match(line) and not state['closed']:
