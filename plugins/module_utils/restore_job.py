@@ -280,6 +280,7 @@ def result_logical(plan, manifest, outcome, src):
         tables=[dict(source='%s.%s' % (item['source_db'], item['table']),
                      target='%s.%s' % (item['target_db'], item['table']), rows=item.get('rows'),
                      bytes=item['bytes'], seconds=item['seconds'], chunks=item.get('chunks', 1),
+                     deferred_keys=item.get('deferred_keys', False),
                      **({'run_seconds': item['run_seconds']} if 'run_seconds' in item else {})) for item in loaded],
         rows=sum(item.get('rows') or 0 for item in loaded),
         bytes=sum(item['bytes'] or 0 for item in loaded),

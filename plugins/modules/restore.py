@@ -158,7 +158,8 @@ plan:
 tables:
   description:
     - Each table loaded, with C(source), C(target), C(rows) (counted after the load), C(bytes), C(chunks) (files its
-      rows were cut into; 1 when not cut) and C(seconds) (from the start of its first file to the end of its last).
+      rows were cut into; 1 when not cut), C(deferred_keys) (its secondary keys were added after its rows, see
+      O(defer_indexes)) and C(seconds) (from the start of its first file to the end of its last).
     - For a mydumper backup C(seconds) is null (myloader loads the tables of a database together and reports no time
       per table) and C(run_seconds) is the time of the whole myloader run.
   returned: success with a logical backup, not in check mode
