@@ -553,7 +553,7 @@ def summarize(steps):
     phys = sec("restore/drkit physical")
     for key in ("restore/drkit dump", "restore/drkit mydumper", "restore/mariadb<dump.sql"):
         out["physical_speedup"]["vs " + key] = ratio(sec(key), phys)
-    out["physical_none_speedup"] = dict(("vs " + key, ratio(sec(key), sec("restore/drkit physical-none"))) for key in (
+    out["physical_zstd_speedup"] = dict(("vs " + key, ratio(sec(key), sec("restore/drkit physical-zstd"))) for key in (
         "restore/drkit dump", "restore/drkit mydumper", "restore/mariadb<dump.sql"))
     backup_base = sec("backup/mariadb-dump")
     out["backup_time_vs_mariadb_dump"] = dict((key, ratio(sec(key), backup_base)) for key in (
@@ -593,7 +593,7 @@ def print_summary(steps, summary, data):
             rec.get("peak_tree_pss_mb") or 0, rec.get("max_single_process_rss_mb_time"),
             "-" if check is None else ("ok" if check.get("ok") else "WRONG"),
             "%.0fM" % (rec["bytes"] / 1e6) if rec.get("bytes") else "-"))
-    for label in ("physical", "physical-none"):
+    for label in ("physical", "physical-zstd"):
         phys = steps.get("restore/drkit %s" % label) or {}
         if phys.get("start_seconds") is not None:
             print("%s restore = module %.2f s + server start until it accepts connections %.2f s"
@@ -601,8 +601,8 @@ def print_summary(steps, summary, data):
     print()
     for key, value in summary["restore_speedup_vs_mariadb"].items():
         print("restore speed-up vs mariadb < dump.sql, %-28s %sx" % (key, value))
-    for key, value in summary["physical_none_speedup"].items():
-        print("physical-none restore speed-up %-31s %sx" % (key, value))
+    for key, value in summary["physical_zstd_speedup"].items():
+        print("physical-zstd restore speed-up %-31s %sx" % (key, value))
     for key, value in summary["physical_speedup"].items():
         print("physical restore speed-up %-36s %sx" % (key, value))
     for key, value in summary["backup_time_vs_mariadb_dump"].items():
@@ -704,8 +704,8 @@ def main():
         dump_sql = bench.baseline_dump()
         community_sql = bench.community_dump()
         drkit = dict((engine, bench.drkit_backup(engine)) for engine in ("dump", "mydumper", "physical"))
-        # The physical backup kept as a prepared directory (no archive): the restore is a --copy-back.
-        drkit["physical none"] = bench.drkit_backup("physical", "physical-none", compression="none")
+        # The default physical backup keeps the prepared directory (restore: --copy-back); zstd archives it.
+        drkit["physical zstd"] = bench.drkit_backup("physical", "physical-zstd", compression="zstd")
         bench.baseline_restore(dump_sql)
         if drkit["dump"]:
             bench.drkit_restore("dump", drkit["dump"])
@@ -714,8 +714,8 @@ def main():
             bench.drkit_restore("mydumper", drkit["mydumper"])
         if drkit["physical"]:
             bench.drkit_physical_restore(drkit["physical"])
-        if drkit["physical none"]:
-            bench.drkit_physical_restore(drkit["physical none"], "physical-none")
+        if drkit["physical zstd"]:
+            bench.drkit_physical_restore(drkit["physical zstd"], "physical-zstd")
     finally:
         for server in (bench.physical, bench.target, bench.source):
             server.stop()

@@ -293,11 +293,14 @@ def datadir_entries(datadir):
         return []
 
 
-def copy_back_command(binary, source_dir, datadir, move, server_config=None):
+def copy_back_command(binary, source_dir, datadir, move, server_config=None, parallel=1):
     """``mariabackup --copy-back``/``--move-back`` into datadir (no connection, so no credentials)."""
     first = '--defaults-file=%s' % server_config if server_config else '--no-defaults'
-    return [binary, first, '--move-back' if move else '--copy-back', '--target-dir=%s' % source_dir,
+    argv = [binary, first, '--move-back' if move else '--copy-back', '--target-dir=%s' % source_dir,
             '--datadir=%s' % datadir]
+    if parallel and int(parallel) > 1:
+        argv.append('--parallel=%d' % int(parallel))
+    return argv
 
 
 class BackupDamaged(RestoreError):
@@ -390,7 +393,7 @@ def staging_possible(datadir, server_config):
 
 
 def restore_physical(binary, root, layout, datadir, stamp, safety, server_config=None, owner=None,
-                     deferred=None):
+                     deferred=None, parallel=1):
     """Copy a prepared physical backup into an empty datadir. Returns dict(bytes, safety_copy, streamed).
 
     The backup's big files are checked while they are copied, not before: ``deferred`` are their manifest
@@ -411,7 +414,7 @@ def restore_physical(binary, root, layout, datadir, stamp, safety, server_config
             streamed = extract_archive(source, staging, entry)
         elif deferred:
             staging = tempfile.mkdtemp(prefix='.drkit-restore-', dir=parent)
-            streamed = copy_and_check(binary, root, source, staging, deferred)
+            streamed = copy_and_check(binary, root, source, staging, deferred, parallel)
         if safety and os.path.isdir(datadir) and datadir_entries(datadir):
             safety_copy = '%s.drkit-safety-%s' % (datadir.rstrip('/'), stamp)
             os.rename(datadir, safety_copy)
@@ -431,7 +434,7 @@ def restore_physical(binary, root, layout, datadir, stamp, safety, server_config
                 os.rename(os.path.join(staging, name), os.path.join(datadir, name))
         else:
             try:
-                run(copy_back_command(binary, source, datadir, False, server_config),
+                run(copy_back_command(binary, source, datadir, False, server_config, parallel),
                     os.path.basename(binary) + ' --copy-back')
             except PipelineError as exc:
                 raise RestoreError(str(exc)) from None
@@ -446,7 +449,7 @@ def restore_physical(binary, root, layout, datadir, stamp, safety, server_config
     return dict(bytes=total, safety_copy=safety_copy, streamed=streamed)
 
 
-def copy_and_check(binary, root, source, staging, entries):
+def copy_and_check(binary, root, source, staging, entries, parallel=1):
     """``--copy-back`` of a prepared directory into ``staging`` while ``entries`` are hashed; BackupDamaged if bad."""
     outcome = {}
 
@@ -456,7 +459,8 @@ def copy_and_check(binary, root, source, staging, entries):
     checker = threading.Thread(target=check)
     checker.start()
     try:
-        run(copy_back_command(binary, source, staging, False), os.path.basename(binary) + ' --copy-back')
+        run(copy_back_command(binary, source, staging, False, parallel=parallel),
+            os.path.basename(binary) + ' --copy-back')
     except PipelineError as exc:
         checker.join()
         raise RestoreError(str(exc)) from None

@@ -349,7 +349,8 @@ def execute_physical(src, plan, params, stamp, owner=None):
     try:
         outcome = engines.restore_physical(plan['tool']['path'], src, plan['layout'], plan['datadir'], stamp,
                                            safety=plan['replaces'], server_config=params.get('server_config'),
-                                           owner=owner, deferred=plan.get('deferred'))
+                                           owner=owner, deferred=plan.get('deferred'),
+                                           parallel=params.get('parallel', 1))
     except engines.BackupDamaged as exc:
         damaged = mf.verification_error(src, dict(problems=[str(exc)]))
         raise RestoreFailure('Nothing was changed: %s' % damaged) from None

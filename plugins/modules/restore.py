@@ -72,8 +72,8 @@ options:
     default: create
   parallel:
     description:
-      - Client sessions loading tables or chunks at the same time (dump backups), or myloader threads (mydumper
-        backups).
+      - Client sessions loading tables or chunks at the same time (dump backups), myloader threads (mydumper
+        backups), or C(--parallel) file copies of C(--copy-back) (physical backups).
     type: int
     default: 2
   defer_indexes:

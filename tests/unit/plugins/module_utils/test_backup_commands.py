@@ -70,6 +70,7 @@ def test_restore_commands():
     assert '--enable-binlog' in re_.myloader_command('myloader', CNF, '/s', 4)
     assert re_.copy_back_command('mariabackup', '/u', '/d', True) == [
         'mariabackup', '--no-defaults', '--move-back', '--target-dir=/u', '--datadir=/d']
+    assert re_.copy_back_command('mariabackup', '/u', '/d', False, parallel=3)[-1] == '--parallel=3'
     assert re_.copy_back_command('mariabackup', '/u', '/d', False, '/etc/my.cnf')[1:3] == [
         '--defaults-file=/etc/my.cnf', '--copy-back']
 
