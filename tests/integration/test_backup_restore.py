@@ -168,7 +168,7 @@ def test_a_big_table_in_chunks_with_its_keys_built_after_the_rows(env, tmp_path)
                  "CREATE TABLE drkit_ck.big (id INT AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL, c CHAR(100) NOT NULL, "
                  "UNIQUE KEY u (c), KEY k_1 (k), KEY kc (k, c(10)) COMMENT 'two, columns') ENGINE=InnoDB; "
                  "INSERT INTO drkit_ck.big (k, c) SELECT seq % 977, CONCAT('row-', seq, REPEAT('x', 80)) "
-                 "FROM seq_1_to_25000; "
+                 "FROM drkit_ck.seq_1_to_25000; "
                  "CREATE TRIGGER drkit_ck.big_ai AFTER INSERT ON drkit_ck.big FOR EACH ROW "
                  "INSERT INTO log (n) VALUES (NEW.id)")
     made = backup(tmp_path, prefix="ck", databases=["drkit_ck"], chunk_mb=1)
