@@ -406,6 +406,9 @@ def restore_physical(binary, root, layout, datadir, stamp, safety, server_config
     safety_copy = None
     staging = None
     streamed = None
+    # Absolute paths: mariabackup 10.11 --copy-back --parallel fails on a relative --datadir (aria_log_control
+    # copied twice, errno 17).
+    root = os.path.abspath(root)
     source = os.path.join(root, layout['path'])
     try:
         if layout['layout'] == 'archive':
