@@ -163,13 +163,13 @@ def test_essential_tables_first_in_parallel(env, dump_backup):
 
 
 def test_a_big_table_in_chunks_with_its_keys_built_after_the_rows(env, tmp_path):
-    """chunk_mb=1 cuts a 3 MB table; the restore loads the chunks in parallel, adds the KEYs, then the trigger."""
+    """chunk_mb=1 cuts a 6 MB table; the restore loads the chunks in parallel, adds the KEYs, then the trigger."""
     sql(PRIMARY, "CREATE DATABASE drkit_ck; CREATE TABLE drkit_ck.log (id INT AUTO_INCREMENT PRIMARY KEY, n INT); "
                  "CREATE TABLE drkit_ck.big (id INT AUTO_INCREMENT PRIMARY KEY, k INT NOT NULL, c CHAR(100) NOT NULL, "
                  "UNIQUE KEY u (c), KEY k_1 (k), KEY kc (k, c(10)) COMMENT 'two, columns') ENGINE=InnoDB; "
                  "INSERT INTO drkit_ck.big (k, c) SELECT seq % 977, CONCAT('row-', seq, REPEAT('x', 80)) "
-                 "FROM drkit_ck.seq_1_to_25000; "
-                 "CREATE TRIGGER drkit_ck.big_ai AFTER INSERT ON drkit_ck.big FOR EACH ROW "
+                 "FROM drkit_ck.seq_1_to_60000; "
+                 "USE drkit_ck; CREATE TRIGGER big_ai AFTER INSERT ON big FOR EACH ROW "  # unqualified: renamed restore
                  "INSERT INTO log (n) VALUES (NEW.id)")
     made = backup(tmp_path, prefix="ck", databases=["drkit_ck"], chunk_mb=1)
     assert not made.get("failed"), made.get("msg")
