@@ -78,7 +78,7 @@ options:
     description:
       - V(auto) - zstd when the C(zstd) binary exists, else gzip; but plain files for O(engine=physical) (see below).
         V(none) writes plain files.
-      - O(engine=physical) - V(auto) and V(none) keep the prepared copy as a directory, restored by C(--copy-back):
+      - O(engine=physical) - V(auto) and V(none) keep the prepared copy as a directory, restored by C(--copy-back),
         about 6 times faster to take and 3 times faster to restore than the C(data.tar.zst) archive of V(zstd),
         which takes about half the space.
       - O(engine=mydumper) - V(gzip) is mydumper's own C(-c) (the only format myloader 0.10 reads); V(auto),

@@ -15,7 +15,7 @@ description:
     (C(db.table)), optionally into another schema (O(rename) or O(target_database)) for a side-by-side repair."
   - Tables of a C(dump) backup are loaded by O(parallel) clients in the order of O(tables), so the essential tables
     are back first; without O(tables), the biggest tables first. The clients share the chunks of a big table
-    (see O(drkit.mysql.backup#module:chunk_mb)): its structure first, then its chunks at once, then its triggers.
+    (see O(drkit.mysql.backup#module:chunk_mb)) - its structure first, then its chunks at once, then its triggers.
     A C(mydumper) backup is loaded by C(myloader) with O(parallel) threads (myloader chooses the order).
   - Views, routines and events are restored only with whole databases under their own name (their definitions name
     the original schema); otherwise they are listed in RV(skipped_objects).
