@@ -91,12 +91,10 @@ def defer_in_stream(lines):
             statement.append(line)
             if line.rstrip(b'\r\n').endswith(b';'):
                 rewritten, result['alter'] = split_create_table(statement)
-                for out in rewritten:
-                    yield out
+                yield from rewritten
                 statement = None
                 done = True
         if statement:  # no end: pass it on as it was
-            for out in statement:
-                yield out
+            yield from statement
 
     return generate(), result

@@ -184,14 +184,12 @@ def decompressed_lines(path, compression):
     """The lines of a (compressed) file, read through the decompressor; PipelineError when it fails."""
     if compression == 'none':
         with open(path, 'rb') as handle:
-            for line in handle:
-                yield line
+            yield from handle
         return
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(decompress_command(compression, path), stdout=subprocess.PIPE, stderr=err)
         try:
-            for line in proc.stdout:
-                yield line
+            yield from proc.stdout
         finally:
             proc.stdout.close()
             code = proc.wait()
