@@ -407,7 +407,8 @@ def strip(record):
              "safety_copy")
     keep = dict((k, result.get(k)) for k in names if k in result)
     if "tables" in result and isinstance(result["tables"], list):
-        keep["tables"] = [dict((k, t.get(k)) for k in ("target", "rows", "bytes", "seconds")) for t in result["tables"]]
+        keep["tables"] = [dict((k, t.get(k)) for k in ("target", "rows", "bytes", "chunks", "seconds", "run_seconds")
+                               if k in t) for t in result["tables"]]
     if "manifest" in result and isinstance(result["manifest"], dict):
         keep["manifest"] = dict((k, result["manifest"].get(k)) for k in ("engine", "tool", "compression",
                                                                          "coordinates", "file_count", "total_bytes"))
@@ -497,13 +498,14 @@ class Bench(object):
         self.record("restore/community mysql_db", rec)
 
     # --- drkit
-    def drkit_backup(self, engine):
-        args = dict(self.login(self.source), engine=engine, dest=str(self.work / "drkit"), prefix=engine,
-                    parallel=self.args.parallel, verify=self.args.verify)
+    def drkit_backup(self, engine, label=None, **options):
+        args = dict(self.login(self.source), engine=engine, dest=str(self.work / "drkit"), prefix=label or engine,
+                    parallel=self.args.parallel, verify=self.args.verify, **options)
         rec = strip(run_module("ansible_collections.drkit.mysql.plugins.modules.backup", args, self.drkit_env))
         path = rec["module_result"].get("path")
         rec["bytes"] = du(path) if path and os.path.isdir(path) else None
-        self.record("backup/drkit %s" % engine, rec)
+        rec["options"] = options
+        self.record("backup/drkit %s" % (label or engine), rec)
         return path if rec["ok"] else None
 
     def drkit_restore(self, engine, path):
@@ -513,7 +515,7 @@ class Bench(object):
         rec["checksum"] = self.verify(self.target) if rec["ok"] else dict(ok=False, reason="restore failed")
         self.record("restore/drkit %s" % engine, rec)
 
-    def drkit_physical_restore(self, path):
+    def drkit_physical_restore(self, path, label="physical"):
         self.physical.stop()
         if self.physical.base.exists():
             shutil.rmtree(self.physical.base)
@@ -529,7 +531,7 @@ class Bench(object):
             self.physical.stop()
         else:
             rec["checksum"] = dict(ok=False, reason="restore failed")
-        self.record("restore/drkit physical", rec)
+        self.record("restore/drkit %s" % label, rec)
 
 
 # ------------------------------------------------------------------ summary
@@ -551,6 +553,8 @@ def summarize(steps):
     phys = sec("restore/drkit physical")
     for key in ("restore/drkit dump", "restore/drkit mydumper", "restore/mariadb<dump.sql"):
         out["physical_speedup"]["vs " + key] = ratio(sec(key), phys)
+    out["physical_zstd_speedup"] = dict(("vs " + key, ratio(sec(key), sec("restore/drkit physical-zstd"))) for key in (
+        "restore/drkit dump", "restore/drkit mydumper", "restore/mariadb<dump.sql"))
     backup_base = sec("backup/mariadb-dump")
     out["backup_time_vs_mariadb_dump"] = dict((key, ratio(sec(key), backup_base)) for key in (
         "backup/drkit dump", "backup/drkit mydumper", "backup/drkit physical", "backup/community mysql_db"))
@@ -560,9 +564,10 @@ def summarize(steps):
         t["drkit %s restore >= %.0fx faster than mariadb < dump.sql" % (
             engine, TARGETS["logical_restore_speedup_vs_mariadb"])] = dict(
             value=value, met=bool(value and value >= TARGETS["logical_restore_speedup_vs_mariadb"]))
-    for engine in ("dump", "mydumper"):
-        value = out["physical_speedup"]["vs restore/drkit %s" % engine]
-        t["physical restore >= %.0fx faster than drkit %s restore" % (
+    for engine in ("dump", "mydumper", "mariadb<dump.sql"):
+        key = "vs restore/%s%s" % ("" if "<" in engine else "drkit ", engine)
+        value = out["physical_speedup"][key]
+        t["physical restore >= %.0fx faster than %s restore" % (
             TARGETS["physical_restore_speedup_vs_logical"], engine)] = dict(
             value=value, met=bool(value and value >= TARGETS["physical_restore_speedup_vs_logical"]))
     for key, rec in steps.items():
@@ -588,13 +593,16 @@ def print_summary(steps, summary, data):
             rec.get("peak_tree_pss_mb") or 0, rec.get("max_single_process_rss_mb_time"),
             "-" if check is None else ("ok" if check.get("ok") else "WRONG"),
             "%.0fM" % (rec["bytes"] / 1e6) if rec.get("bytes") else "-"))
-    phys = steps.get("restore/drkit physical") or {}
-    if phys.get("start_seconds") is not None:
-        print("physical restore = module %.2f s + server start until it accepts connections %.2f s"
-              % (phys["module_seconds"], phys["start_seconds"]))
+    for label in ("physical", "physical-zstd"):
+        phys = steps.get("restore/drkit %s" % label) or {}
+        if phys.get("start_seconds") is not None:
+            print("%s restore = module %.2f s + server start until it accepts connections %.2f s"
+                  % (label, phys["module_seconds"], phys["start_seconds"]))
     print()
     for key, value in summary["restore_speedup_vs_mariadb"].items():
         print("restore speed-up vs mariadb < dump.sql, %-28s %sx" % (key, value))
+    for key, value in summary["physical_zstd_speedup"].items():
+        print("physical-zstd restore speed-up %-31s %sx" % (key, value))
     for key, value in summary["physical_speedup"].items():
         print("physical restore speed-up %-36s %sx" % (key, value))
     for key, value in summary["backup_time_vs_mariadb_dump"].items():
@@ -696,6 +704,8 @@ def main():
         dump_sql = bench.baseline_dump()
         community_sql = bench.community_dump()
         drkit = dict((engine, bench.drkit_backup(engine)) for engine in ("dump", "mydumper", "physical"))
+        # The default physical backup keeps the prepared directory (restore: --copy-back); zstd archives it.
+        drkit["physical zstd"] = bench.drkit_backup("physical", "physical-zstd", compression="zstd")
         bench.baseline_restore(dump_sql)
         if drkit["dump"]:
             bench.drkit_restore("dump", drkit["dump"])
@@ -704,6 +714,8 @@ def main():
             bench.drkit_restore("mydumper", drkit["mydumper"])
         if drkit["physical"]:
             bench.drkit_physical_restore(drkit["physical"])
+        if drkit["physical zstd"]:
+            bench.drkit_physical_restore(drkit["physical zstd"], "physical-zstd")
     finally:
         for server in (bench.physical, bench.target, bench.source):
             server.stop()

@@ -6,7 +6,8 @@
 * ``dump``: one mariadb-dump/mysqldump process (``--single-transaction``, one snapshot for every
   table) split into one compressed file per table (see dump_format);
 * ``mydumper``: parallel threads sharing one snapshot; its ``metadata`` file gives the coordinates;
-  files are gzip-compressed by mydumper itself (``-c``), the format myloader 0.10 reads;
+  big tables are cut into files of ``chunk_mb``; files are uncompressed unless gzip is asked for
+  (``-c``: myloader 0.10 reads gzip only, and zlib inside mydumper's threads made the dump 10x slower);
 * ``physical``: mariabackup (MariaDB) or xtrabackup (MySQL) ``--backup`` then ``--prepare``, so the
   copy is ready for ``--copy-back``; the prepared directory is archived as ``data.tar.zst``
   (``data.tar.gz``) unless compression is ``none``.  It must run on the database host.
@@ -76,14 +77,20 @@ def dump_command(binary, option_file, dialect, databases, log_bin, gtid_mode=Fal
     return argv
 
 
-def mydumper_command(binary, option_file, outdir, databases, threads, compress):
-    """argv of mydumper for ``databases`` (a regex selects them: 0.10's -B takes only one)."""
+def mydumper_command(binary, option_file, outdir, databases, threads, compress, chunk_mb=None):
+    """argv of mydumper for ``databases`` (a regex selects them: 0.10's -B takes only one).
+
+    ``chunk_mb`` (``--chunk-filesize``) cuts each table's rows into files of about that size, so myloader's
+    threads share a big table instead of one thread loading it alone (0.10's ``--rows`` does not split).
+    """
     regex = '^(%s)\\.' % '|'.join(re.escape(db) for db in databases)
     argv = [binary, defaults_option(option_file, extra=False), '--outputdir=%s' % outdir,
             '--threads=%d' % max(1, int(threads)), '--triggers', '--events', '--routines',
             '--regex=%s' % regex, '--verbose=2']
     if compress:
         argv.append('--compress')
+    if chunk_mb:
+        argv.append('--chunk-filesize=%d' % int(chunk_mb))
     return argv
 
 
@@ -126,8 +133,8 @@ def _enospc_hint(text, dest):
 
 # -- dump ----------------------------------------------------------------------
 
-def run_dump(argv, workdir, compression):
-    """Run the dump, splitting it into files under workdir. Returns (coordinates, splitter)."""
+def run_dump(argv, workdir, compression, chunk_bytes=None):
+    """Run the dump, splitting it into files under workdir (big tables into chunks). Returns (coordinates, splitter)."""
     suffix = SUFFIXES[compression]
 
     def open_section(relpath, append):
@@ -135,7 +142,7 @@ def run_dump(argv, workdir, compression):
         makedirs_private(os.path.dirname(full))
         return CompressedWriter(full, compression, append=append)
 
-    splitter = dump_format.DumpSplitter(open_section)
+    splitter = dump_format.DumpSplitter(open_section, chunk_bytes)
     with tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=err)
         try:
@@ -163,7 +170,11 @@ def run_dump(argv, workdir, compression):
 
 
 def dump_databases_entry(databases, splitter, compression, table_info):
-    """The manifest's ``databases`` for a dump: each table with its file and estimate."""
+    """The manifest's ``databases`` for a dump: each table with its files (in load order), chunks and estimate.
+
+    ``chunk_files`` are the files of ``files`` that may load in parallel, after the files before them and
+    before the files after them; a restore that ignores it and loads ``files`` in order is also right.
+    """
     suffix = SUFFIXES[compression]
     dumped = set(splitter.tables)
     result = []
@@ -174,8 +185,11 @@ def dump_databases_entry(databases, splitter, compression, table_info):
                 continue
             entry = dict(name=info['name'], engine=info['engine'], rows_estimate=info['rows'],
                          data_bytes=info['bytes'], files=[])
-            if (db, info['name']) in dumped:
-                entry['files'] = [dump_format.table_path(db, info['name']) + suffix]
+            key = (db, info['name'])
+            if key in dumped:
+                entry['files'] = [rel + suffix for rel in splitter.table_files.get(key, [])] or [
+                    dump_format.table_path(db, info['name']) + suffix]
+                entry['chunk_files'] = [rel + suffix for rel in splitter.table_chunks.get(key, [])]
             tables.append(entry)
         views = [info['name'] for info in table_info.get(db, []) if info['type'] == 'VIEW']
         result.append(dict(

@@ -38,6 +38,9 @@ from ansible_collections.drkit.mysql.plugins.module_utils.tools import (
 __metaclass__ = type
 
 _TOOL_ROLE = {'dump': 'dump', 'mydumper': 'mydumper', 'physical': 'physical'}
+# Rows of a big table are cut into files of about this size (uncompressed SQL), so a restore loads one table
+# with all its clients/threads instead of leaving the last big table to a single one.
+DEFAULT_CHUNK_MB = 32
 
 
 class JobError(Exception):
@@ -109,7 +112,12 @@ def plan(params, server, now=None):
     except ToolError as exc:
         raise JobError('Nothing was written: %s' % exc) from None
     if engine == 'mydumper' and compression != 'none':
-        compression = 'gzip'  # mydumper -c; myloader 0.10 reads gzip only
+        # myloader 0.10 reads gzip only; 'auto' means fast (zlib in mydumper's threads costs ~10x the dump time)
+        compression = 'gzip' if params['compression'] == 'gzip' else 'none'
+    if engine == 'physical' and params['compression'] == 'auto':
+        # A physical backup is there for the fastest restore: the prepared directory is copied back as it is
+        # (1.2 GB: backup 5 s and restore 3 s here, against 29 s and 10 s through tar + zstd). zstd when asked.
+        compression = 'none'
     if engine == 'physical' and params['databases']:
         raise JobError('Nothing was written: a physical backup copies the whole server; leave out databases '
                        '(or use engine dump/mydumper for chosen databases).')
@@ -136,7 +144,7 @@ def plan(params, server, now=None):
         engine=engine, tool=dict(name=tool_name, path=tool_path), compression=compression,
         name=name, dest=dest, path=path, partial=path + '.partial', databases=databases, tables=tables,
         server=facts, now=now, expired=expired, existing=[item['name'] for item in existing],
-        parallel=params['parallel'], verify=params['verify'],
+        parallel=params['parallel'], verify=params['verify'], chunk_mb=params.get('chunk_mb', DEFAULT_CHUNK_MB),
     )
 
 
@@ -202,13 +210,14 @@ def _write_backup(job, params, server, partial, started, clock):
         if engine == 'dump':
             argv = engines.dump_command(tool['path'], cnf, server.dialect, job['databases'], facts['log_bin'],
                                         facts['gtid_mode'])
-            coordinates, splitter = engines.run_dump(argv, partial, compression)
+            chunk_bytes = (job.get('chunk_mb') or 0) * 1024 * 1024
+            coordinates, splitter = engines.run_dump(argv, partial, compression, chunk_bytes)
             databases = engines.dump_databases_entry(job['databases'], splitter, compression, job['tables'])
             layout = dict(layout='per-table', header='_header.sql', footer='_footer.sql')
         elif engine == 'mydumper':
             outdir = os.path.join(partial, engines.MYDUMPER_DIR)
             argv = engines.mydumper_command(tool['path'], cnf, outdir, job['databases'], job['parallel'],
-                                            compression != 'none')
+                                            compression != 'none', job.get('chunk_mb'))
             coordinates = engines.run_mydumper(argv, outdir)
             databases = engines.mydumper_databases_entry(job['databases'], engines.MYDUMPER_DIR,
                                                          os.listdir(outdir), job['tables'])
@@ -230,7 +239,7 @@ def _write_backup(job, params, server, partial, started, clock):
     files = mf.file_entries(partial)
     manifest = mf.build(
         job['name'], engine, tool, compression, server_entry, started, finished, coordinates, databases, files,
-        options=dict(parallel=job['parallel'], databases=params['databases'] or 'all'),
+        options=dict(parallel=job['parallel'], databases=params['databases'] or 'all', chunk_mb=job.get('chunk_mb')),
         extra=dict(layout=layout, elapsed_s=round(time.monotonic() - clock, 3)),
     )
     mf.write(partial, manifest)

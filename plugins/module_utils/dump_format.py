@@ -14,7 +14,10 @@ print before each part:
   (mariadb-dump 10.11 prints its GTID position near the end: coordinate comments are collected
   wherever they are);
 * ``-- Table structure for table `t``` and ``-- Dumping data for table `t``` (structure, rows and
-  triggers of one table) -> ``<db>/<t>.sql``;
+  triggers of one table) -> ``<db>/<t>.sql``; with ``chunk_bytes``, a table whose rows pass that size
+  continues in ``<db>/<t>.00002.sql``, ``.00003``... (INSERT statements only, cut between statements)
+  and what follows its rows (ENABLE KEYS, triggers) goes to ``<db>/<t>.post.sql``, so a restore loads
+  the chunks of one table in parallel, after its structure and before its triggers;
 * views, routines and events (``-- ... view structure for view``, ``-- Dumping routines/events``)
   -> ``<db>/_objects.sql``;
 * the footer (restoring session settings, ``-- Dump completed``) -> ``_footer.sql``.
@@ -51,6 +54,8 @@ _CREATE_DB_RE = re.compile(rb'^CREATE DATABASE ')
 # Coordinates the tool prints as comments; mariadb-dump 10.11 prints the GTID position at the very end.
 _COORDINATE_RE = re.compile(rb'^-- (?:CHANGE (?:MASTER|REPLICATION SOURCE) TO \S+_LOG_FILE|SET GLOBAL gtid_slave_pos)')
 _USE_RE = re.compile(rb'^USE `')
+# The start of a row statement, at a statement boundary (mariadb-dump: one row per line, mysqldump: one statement).
+_INSERT_RE = re.compile(rb'^(?:INSERT|REPLACE)(?: IGNORE)? INTO ')
 
 # Header limit: it is session settings and coordinates; more means this is not a dump header.
 MAX_HEADER_BYTES = 4 * 1024 * 1024
@@ -105,11 +110,15 @@ class DumpSplitter(object):
     ``write(bytes)`` and ``close()``.  Afterwards: ``header`` and ``footer``
     (lists of lines), ``create_database`` ({db: statement}), ``tables``
     ([(db, table)] in dump order), ``objects`` (dbs with an objects section),
-    ``completed`` (the tool's last line was seen).
+    ``completed`` (the tool's last line was seen), ``table_files`` ({(db, table): [relpath]} in load
+    order) and ``table_chunks`` ({(db, table): [relpath]}: the files among them that load in parallel).
     """
 
-    def __init__(self, open_section):
+    def __init__(self, open_section, chunk_bytes=None):
         self._open_section = open_section
+        self._chunk_bytes = chunk_bytes or None
+        self._table = None  # state of the table section being written
+        self._table_state = {}
         self._writer = None
         self._key = None
         self._db = None
@@ -124,15 +133,17 @@ class DumpSplitter(object):
         self.completed = False
         self.bytes_in = 0
         self.coordinate_lines = []
+        self.table_files = {}
+        self.table_chunks = {}
 
-    def _switch(self, key, relpath):
-        if key == self._key:
+    def _switch(self, relpath):
+        if relpath == self._key:
             return
         self._close_writer()
-        append = key in self._opened
-        self._opened.add(key)
+        append = relpath in self._opened
+        self._opened.add(relpath)
         self._writer = self._open_section(relpath, append)
-        self._key = key
+        self._key = relpath
 
     def _close_writer(self):
         if self._writer is not None:
@@ -168,8 +179,47 @@ class DumpSplitter(object):
                 self.create_database.setdefault(self._db, line.decode('utf-8').strip())
             elif not _USE_RE.match(line) and line.strip() and self._writer is not None:
                 self._writer.write(line)
+        elif self._state == 'table':
+            self._table_line(line)
         elif self._writer is not None:
             self._writer.write(line)
+
+    def _table_line(self, line):
+        """Rows go to the current chunk; a new chunk starts between statements once this one is full."""
+        state = self._table
+        if not state['boundary'] and line.endswith(b',\n'):  # a row inside a statement: most lines
+            state['part_bytes'] += len(line)
+            self._writer.write(line)
+            return
+        stripped = line.rstrip()
+        if state['boundary'] and stripped and not line.startswith(b'--'):
+            if _INSERT_RE.match(line) and not state['closed']:
+                if state['rows'] and self._chunk_bytes and state['part_bytes'] >= self._chunk_bytes:
+                    state['part'] += 1
+                    state['part_bytes'] = 0
+                    self._switch_table(state)
+                    self.table_chunks[state['key']].append(self._key)
+                state['rows'] = True
+            elif state['rows'] and not state['closed']:
+                state['closed'] = True  # ENABLE KEYS, triggers: after every chunk
+                self._switch_table(state)
+        if stripped and not line.startswith(b'--'):
+            state['boundary'] = stripped.endswith(b';')
+        state['part_bytes'] += len(line)
+        self._writer.write(line)
+
+    def _switch_table(self, state):
+        db, table = state['key']
+        if state['part'] == 1:
+            relpath = table_path(db, table)
+        elif state['closed']:
+            relpath = post_path(db, table)
+        else:
+            relpath = chunk_path(db, table, state['part'])
+        self._switch(relpath)
+        files = self.table_files.setdefault(state['key'], [])
+        if relpath not in files:
+            files.append(relpath)
 
     def _marker(self, line):
         match = _CURRENT_DB_RE.match(line)
@@ -177,7 +227,7 @@ class DumpSplitter(object):
             self._db = unquote(match.group(1))
             self._state = 'database'
             # The database block's own statements (beyond CREATE/USE) belong with its objects.
-            self._switch(('objects', self._db), objects_path(self._db))
+            self._switch(objects_path(self._db))
             if self._db not in self.objects:
                 self.objects.append(self._db)
             return True
@@ -188,14 +238,19 @@ class DumpSplitter(object):
             if (self._db, table) not in self.tables:
                 self.tables.append((self._db, table))
             self._state = 'table'
-            self._switch(('table', self._db, table), table_path(self._db, table))
+            key = (self._db, table)
+            if key not in self._table_state:
+                self._table_state[key] = dict(key=key, part=1, part_bytes=0, rows=False, closed=False, boundary=True)
+                self.table_chunks[key] = []
+            self._table = self._table_state[key]
+            self._switch_table(self._table)
             self._writer.write(line)
             return True
         match = _OBJECT_RE.match(line)
         if match:
             self._require_db(line)
             self._state = 'objects'
-            self._switch(('objects', self._db), objects_path(self._db))
+            self._switch(objects_path(self._db))
             if self._db not in self.objects:
                 self.objects.append(self._db)
             self._writer.write(line)
@@ -217,6 +272,16 @@ class DumpSplitter(object):
 
 def table_path(db, table):
     return '%s/%s.sql' % (file_component(db), file_component(table))
+
+
+def chunk_path(db, table, part):
+    """The file of a table's rows from its second chunk on (names never hold a dot: see file_component)."""
+    return '%s/%s.%05d.sql' % (file_component(db), file_component(table), part)
+
+
+def post_path(db, table):
+    """What follows the rows of a chunked table (ENABLE KEYS, triggers)."""
+    return '%s/%s.post.sql' % (file_component(db), file_component(table))
 
 
 def objects_path(db):

@@ -21,6 +21,7 @@ import datetime
 import hashlib
 import json
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 __metaclass__ = type
 
@@ -199,16 +200,19 @@ def safe_relative(rel):
 
 # -- verification --------------------------------------------------------------
 
-def verify_files(root, manifest, hasher=sha256_file):
+def verify_files(root, manifest, hasher=sha256_file, workers=2):
     """Re-hash every file of the manifest. Returns ``dict(ok, checked, bytes, problems, unexpected)``.
 
     ``problems`` names each missing, resized or altered file; ``unexpected``
     lists files present but not in the manifest (reported, not fatal).
+    Files are hashed by ``workers`` threads (hashlib releases the GIL), so a
+    restore's check costs about half the time on two cores.
     """
     problems = []
     checked = 0
     total = 0
     listed = set()
+    to_hash = []
     for entry in manifest.get('files', []):
         rel = entry['path']
         listed.add(rel)
@@ -220,7 +224,14 @@ def verify_files(root, manifest, hasher=sha256_file):
         if actual_size != entry['size']:
             problems.append('%s has %d bytes, the manifest says %d' % (rel, actual_size, entry['size']))
             continue
-        size, digest = hasher(full)
+        to_hash.append(entry)
+    if workers > 1 and len(to_hash) > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            hashes = list(pool.map(lambda entry: hasher(os.path.join(root, entry['path'])), to_hash))
+    else:
+        hashes = [hasher(os.path.join(root, entry['path'])) for entry in to_hash]
+    for entry, (size, digest) in zip(to_hash, hashes):
+        rel = entry['path']
         checked += 1
         total += size
         if digest != entry['sha256']:

@@ -140,7 +140,8 @@ def last_lines(text, count=4):
 
 
 def stream_files_into(argv, parts, purpose, env=None):
-    """Start ``argv`` and feed it, in order, each part: bytes, or ``(path, compression)`` decompressed on the fly.
+    """Start ``argv`` and feed it, in order, each part: bytes, ``(path, compression)`` decompressed on the fly,
+    or an iterable of bytes (a filter over a file, see decompressed_lines).
 
     Returns the number of bytes fed.  The decompressor's output is copied in
     chunks: nothing is held whole in memory.
@@ -158,6 +159,11 @@ def stream_files_into(argv, parts, purpose, env=None):
                     proc.stdin.write(part)
                     fed += len(part)
                     continue
+                if not isinstance(part, tuple):
+                    for block in part:
+                        proc.stdin.write(block)
+                        fed += len(block)
+                    continue
                 path, compression = part
                 fed += _copy_decompressed(path, compression, proc.stdin)
         except BrokenPipeError:
@@ -172,6 +178,23 @@ def stream_files_into(argv, parts, purpose, env=None):
             raise PipelineError('%s failed: %s exited with %s: %s' % (purpose, os.path.basename(argv[0]), code,
                                                                       last_lines(tail(err, 4000))))
     return fed
+
+
+def decompressed_lines(path, compression):
+    """The lines of a (compressed) file, read through the decompressor; PipelineError when it fails."""
+    if compression == 'none':
+        with open(path, 'rb') as handle:
+            yield from handle
+        return
+    with tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(decompress_command(compression, path), stdout=subprocess.PIPE, stderr=err)
+        try:
+            yield from proc.stdout
+        finally:
+            proc.stdout.close()
+            code = proc.wait()
+        if code != 0:
+            raise PipelineError('decompressing %s failed: %s' % (path, last_lines(tail(err))))
 
 
 def _copy_decompressed(path, compression, out):

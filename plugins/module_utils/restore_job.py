@@ -226,7 +226,9 @@ def execute_logical(src, manifest, plan, params, server):
         groups = ('client',) if protocol else ('client', 'myloader')
         with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:
             if manifest['engine'] == 'dump':
-                loaded = engines.load_dump_items(tool_path, cnf, src, plan['items'], params['parallel'], binlog)
+                items = restore_plan.load_order(plan['items'], keep_order=not plan['whole'])
+                loaded = engines.load_dump_items(tool_path, cnf, src, items, params['parallel'], binlog,
+                                                 defer_keys=params.get('defer_indexes', True))
                 objects = engines.load_objects(tool_path, cnf, src, plan['objects'], binlog)
             else:
                 loaded = engines.load_mydumper(tool_path, cnf, src, manifest['layout']['path'], plan,
@@ -277,7 +279,9 @@ def result_logical(plan, manifest, outcome, src):
         tool=outcome['tool'],
         tables=[dict(source='%s.%s' % (item['source_db'], item['table']),
                      target='%s.%s' % (item['target_db'], item['table']), rows=item.get('rows'),
-                     bytes=item['bytes'], seconds=item['seconds']) for item in loaded],
+                     bytes=item['bytes'], seconds=item['seconds'], chunks=item.get('chunks', 1),
+                     deferred_keys=item.get('deferred_keys', False),
+                     **({'run_seconds': item['run_seconds']} if 'run_seconds' in item else {})) for item in loaded],
         rows=sum(item.get('rows') or 0 for item in loaded),
         bytes=sum(item['bytes'] or 0 for item in loaded),
         duration_s=outcome['seconds'],
@@ -293,7 +297,7 @@ def result_logical(plan, manifest, outcome, src):
 
 # -- physical ----------------------------------------------------------------------
 
-def plan_physical(src, manifest, params, stamp):
+def plan_physical(src, manifest, params, stamp, check_mode=False):
     datadir = params.get('datadir')
     if not datadir:
         raise RestoreFailure('Nothing was changed: a physical backup restores a whole server into a datadir; '
@@ -309,8 +313,23 @@ def plan_physical(src, manifest, params, stamp):
         tool_name, tool_path = find_tool('physical', flavor, 'Restoring a physical backup')
     except ToolError as exc:
         raise RestoreFailure('Nothing was changed: %s' % exc) from None
-    verified = verify(src, manifest, manifest['files'])
     datadir = os.path.abspath(datadir)
+    # The big files are hashed while they are unpacked or copied into a staging directory beside the datadir
+    # (restore_engines.restore_physical); the datadir is only touched after that check. Check mode, which
+    # copies nothing, hashes everything here.
+    deferred = []
+    if not check_mode and (layout.get('layout') == 'archive'
+                           or engines.staging_possible(datadir, params.get('server_config'))):
+        prefix = layout.get('path', '') + ('' if layout.get('layout') == 'archive' else '/')
+        deferred = [entry for entry in manifest['files']
+                    if entry['path'] == layout.get('path') or entry['path'].startswith(prefix)]
+    verified = verify(src, manifest, [entry for entry in manifest['files'] if entry not in deferred])
+    missing = [entry['path'] for entry in deferred if not os.path.isfile(os.path.join(src, entry['path']))]
+    if missing:
+        raise RestoreFailure('Nothing was changed: %s' % mf.verification_error(
+            src, dict(problems=['%s is missing' % rel for rel in missing])))
+    if deferred:
+        verified['checked_while_copying'] = len(deferred)
     in_use = engines.datadir_in_use(datadir) if os.path.isdir(datadir) else None
     if in_use:
         raise RestoreFailure('Nothing was changed: the server using %s is running (%s); stop it first.'
@@ -321,6 +340,7 @@ def plan_physical(src, manifest, params, stamp):
                              'mode=replace to move it aside to %s.drkit-safety-%s first.'
                              % (datadir, len(entries), ', '.join(sorted(entries)[:3]), datadir, stamp))
     return dict(datadir=datadir, layout=layout, tool=dict(name=tool_name, path=tool_path), verified=verified,
+                deferred=deferred,
                 replaces=bool(entries), safety_copy=('%s.drkit-safety-%s' % (datadir, stamp)) if entries else None)
 
 
@@ -329,10 +349,17 @@ def execute_physical(src, plan, params, stamp, owner=None):
     try:
         outcome = engines.restore_physical(plan['tool']['path'], src, plan['layout'], plan['datadir'], stamp,
                                            safety=plan['replaces'], server_config=params.get('server_config'),
-                                           owner=owner)
+                                           owner=owner, deferred=plan.get('deferred'),
+                                           parallel=params.get('parallel', 1))
+    except engines.BackupDamaged as exc:
+        damaged = mf.verification_error(src, dict(problems=[str(exc)]))
+        raise RestoreFailure('Nothing was changed: %s' % damaged) from None
     except (engines.RestoreError, OSError) as exc:
         previous = plan['safety_copy'] or 'nothing (it was empty)'
         raise RestoreFailure('The physical restore into %s failed: %s. The datadir may be incomplete; the previous '
                              'content is in %s.' % (plan['datadir'], exc, previous)) from None
     outcome['seconds'] = round(time.monotonic() - started, 3)
+    if outcome.get('streamed'):
+        plan['verified']['files_checked'] += outcome['streamed']['files']
+        plan['verified']['bytes_checked'] += outcome['streamed']['size']
     return outcome

@@ -145,6 +145,7 @@ def select(manifest, databases=None, tables=None, rename=None, target_database=N
         if not entry.get('files'):
             raise PlanError('the backup has no data file for %s.%s (the dump did not include it).' % (db, table))
         items.append(dict(source_db=db, table=table, target_db=rename.get(db, db), files=list(entry['files']),
+                          chunk_files=list(entry.get('chunk_files') or []),
                           rows_estimate=entry.get('rows_estimate'), data_bytes=entry.get('data_bytes')))
     objects = []
     skipped = []
@@ -163,6 +164,34 @@ def select(manifest, databases=None, tables=None, rename=None, target_database=N
                     files=list(db_entries[db].get('create_files') or [])) for db in source_dbs]
     return dict(items=items, objects=objects, databases=created, skipped_objects=skipped, whole=whole,
                 rename=rename)
+
+
+def load_order(items, keep_order):
+    """Items in the order the loaders take them: as given (the essential tables first), or largest first.
+
+    With a whole database to load and no order asked for, the biggest tables start first so that no big
+    table is left to load alone at the end; ties keep the backup's order.
+    """
+    if keep_order:
+        return list(items)
+    return sorted(items, key=lambda item: -(item.get('data_bytes') or 0))
+
+
+def split_files(item):
+    """``(before, chunks, after)`` of an item's files: chunks load in parallel, after ``before``, before ``after``.
+
+    A backup without ``chunk_files`` (one file per table, or written before chunking) is all ``before``.
+    """
+    files = list(item['files'])
+    chunks = set(item.get('chunk_files') or [])
+    if not chunks:
+        return files, [], []
+    positions = [index for index, rel in enumerate(files) if rel in chunks]
+    first, last = positions[0], positions[-1]
+    if positions != list(range(first, last + 1)):
+        raise PlanError('the chunk files of %s.%s are not consecutive in its file list.'
+                        % (item['source_db'], item['table']))
+    return files[:first], files[first:last + 1], files[last + 1:]
 
 
 def files_used(manifest, plan, extra=()):

@@ -14,7 +14,9 @@ description:
     may be another server than the one backed up): the whole backup, chosen O(databases), or chosen O(tables)
     (C(db.table)), optionally into another schema (O(rename) or O(target_database)) for a side-by-side repair."
   - Tables of a C(dump) backup are loaded by O(parallel) clients in the order of O(tables), so the essential tables
-    are back first. A C(mydumper) backup is loaded by C(myloader) with O(parallel) threads (myloader chooses the order).
+    are back first; without O(tables), the biggest tables first. The clients share the chunks of a big table
+    (see O(drkit.mysql.backup#module:chunk_mb)) - its structure first, then its chunks at once, then its triggers.
+    A C(mydumper) backup is loaded by C(myloader) with O(parallel) threads (myloader chooses the order).
   - Views, routines and events are restored only with whole databases under their own name (their definitions name
     the original schema); otherwise they are listed in RV(skipped_objects).
   - Refuses when a table to restore already exists on the target, unless O(mode=replace); then those tables are first
@@ -69,9 +71,20 @@ options:
     choices: [create, replace]
     default: create
   parallel:
-    description: Tables loaded at the same time (dump backups) or myloader threads (mydumper backups).
+    description:
+      - Client sessions loading tables or chunks at the same time (dump backups), myloader threads (mydumper
+        backups), or C(--parallel) file copies of C(--copy-back) (physical backups).
     type: int
     default: 2
+  defer_indexes:
+    description:
+      - For a table of a dump backup cut into chunks (a big one), create its plain secondary indexes (C(KEY), not
+        C(PRIMARY), C(UNIQUE), C(FULLTEXT) or C(SPATIAL)) with one C(ALTER TABLE ... ADD KEY) after its rows,
+        before its triggers, instead of updating them row by row. Only InnoDB tables without foreign keys or
+        partitions; others load exactly as dumped. The server then spends about 15% less CPU on such a table.
+      - V(false) loads every C(CREATE TABLE) as dumped.
+    type: bool
+    default: true
   binlog:
     description:
       - Write the restored rows to the target's binary log, so its replicas get them too (the default).
@@ -143,11 +156,16 @@ plan:
   returned: always
   type: dict
 tables:
-  description: Each table loaded, with C(source), C(target), C(rows) (counted after the load), C(bytes) and C(seconds).
+  description:
+    - Each table loaded, with C(source), C(target), C(rows) (counted after the load), C(bytes), C(chunks) (files its
+      rows were cut into; 1 when not cut), C(deferred_keys) (its secondary keys were added after its rows, see
+      O(defer_indexes)) and C(seconds) (from the start of its first file to the end of its last).
+    - For a mydumper backup C(seconds) is null (myloader loads the tables of a database together and reports no time
+      per table) and C(run_seconds) is the time of the whole myloader run.
   returned: success with a logical backup, not in check mode
   type: list
   elements: dict
-  sample: [{source: shop.users, target: shop_repair.users, rows: 3000, bytes: 412331, seconds: 0.21}]
+  sample: [{source: shop.users, target: shop_repair.users, rows: 3000, bytes: 412331, chunks: 1, seconds: 0.21}]
 rows:
   description: Rows in the restored tables after the load.
   returned: success with a logical backup, not in check mode
@@ -213,6 +231,7 @@ def argument_spec():
         mode=dict(type="str", choices=["create", "replace"], default="create"),
         parallel=dict(type="int", default=2),
         binlog=dict(type="bool", default=True),
+        defer_indexes=dict(type="bool", default=True),
         datadir=dict(type="path"),
         server_config=dict(type="path"),
         owner=dict(type="str"),
@@ -230,7 +249,7 @@ def physical(module, src, manifest, stamp):
             module.fail_json(msg="Nothing was changed: the OS user %s does not exist." % params["owner"])
         owner = (entry.pw_uid, entry.pw_gid)
     try:
-        plan = restore_job.plan_physical(src, manifest, params, stamp)
+        plan = restore_job.plan_physical(src, manifest, params, stamp, check_mode=module.check_mode)
     except restore_job.RestoreFailure as exc:
         module.fail_json(msg=str(exc), src=src)
     view = dict(datadir=plan["datadir"], replaces=plan["replaces"], safety_copy=plan["safety_copy"],

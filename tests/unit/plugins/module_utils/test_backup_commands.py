@@ -49,6 +49,9 @@ def test_mydumper_command():
     assert '--threads=3' in argv and '--compress' in argv and '--outputdir=/b/x.partial/mydumper' in argv
     assert '--regex=^(shop|a\\.b)\\.' in argv
     assert {'--triggers', '--events', '--routines'} <= set(argv)
+    assert not [option for option in argv if option.startswith('--chunk-filesize')]
+    argv = be.mydumper_command('/usr/bin/mydumper', CNF, '/b/m', ['shop'], 2, False, 32)
+    assert '--chunk-filesize=32' in argv and '--compress' not in argv
 
 
 def test_physical_commands():
@@ -67,6 +70,7 @@ def test_restore_commands():
     assert '--enable-binlog' in re_.myloader_command('myloader', CNF, '/s', 4)
     assert re_.copy_back_command('mariabackup', '/u', '/d', True) == [
         'mariabackup', '--no-defaults', '--move-back', '--target-dir=/u', '--datadir=/d']
+    assert re_.copy_back_command('mariabackup', '/u', '/d', False, parallel=3)[-1] == '--parallel=3'
     assert re_.copy_back_command('mariabackup', '/u', '/d', False, '/etc/my.cnf')[1:3] == [
         '--defaults-file=/etc/my.cnf', '--copy-back']
 

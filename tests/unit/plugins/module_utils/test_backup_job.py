@@ -138,3 +138,17 @@ def test_physical_needs_the_datadir_on_this_host(tmp_path, monkeypatch):
     with pytest.raises(backup_job.JobError) as error:
         run_backup(tmp_path, engine='physical')
     assert 'the datadir /nonexistent/data/ of 127.0.0.1:3410 is not on this host' in str(error.value)
+
+
+@pytest.mark.parametrize('asked, chosen', [('auto', 'none'), ('zstd', 'none'), ('none', 'none'), ('gzip', 'gzip')])
+def test_mydumper_writes_plain_files_unless_gzip_is_asked_for(tmp_path, monkeypatch, asked, chosen):
+    bindir = tmp_path / 'bin'
+    bindir.mkdir()
+    for name in ('mydumper', 'zstd', 'gzip'):
+        (bindir / name).write_text('#!/bin/sh\n')
+        (bindir / name).chmod(0o755)
+    monkeypatch.setenv('PATH', '%s:%s' % (bindir, os.environ['PATH']))
+    params = dict(PARAMS, dest=str(tmp_path / 'dest'), engine='mydumper', compression=asked)
+    job = backup_job.plan(params, FakeServer(), now=datetime.datetime(2026, 11, 24, 7, 40, tzinfo=UTC))
+    assert job['compression'] == chosen
+    assert job['chunk_mb'] == backup_job.DEFAULT_CHUNK_MB

@@ -145,3 +145,117 @@ def test_file_component(name, component):
 
 def test_quote_identifier():
     assert df.quote_identifier('odd`name') == '`odd``name`'
+
+
+CHUNKED_DUMP = b"""/*!40101 SET NAMES utf8mb4 */;
+/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;
+
+--
+-- Current Database: `shop`
+--
+
+CREATE DATABASE /*!32312 IF NOT EXISTS*/ `shop`;
+
+USE `shop`;
+
+--
+-- Table structure for table `big`
+--
+
+DROP TABLE IF EXISTS `big`;
+CREATE TABLE `big` (
+  `id` int NOT NULL,
+  PRIMARY KEY (`id`)
+) ENGINE=InnoDB;
+
+--
+-- Dumping data for table `big`
+--
+
+/*!40000 ALTER TABLE `big` DISABLE KEYS */;
+INSERT INTO `big` VALUES
+(1,'a;'),
+(2,'INSERT INTO `big` VALUES');
+INSERT INTO `big` VALUES
+(3,'c'),
+(4,'d');
+INSERT INTO `big` VALUES
+(5,'e');
+INSERT INTO `big` VALUES (6,'f'),(7,'g');
+/*!40000 ALTER TABLE `big` ENABLE KEYS */;
+DELIMITER ;;
+/*!50003 CREATE*/ /*!50003 TRIGGER big_ai AFTER INSERT ON big FOR EACH ROW BEGIN
+INSERT INTO log VALUES (NEW.id);
+INSERT INTO log VALUES (NEW.id);
+END */;;
+DELIMITER ;
+
+--
+-- Table structure for table `small`
+--
+
+CREATE TABLE `small` (`id` int) ENGINE=InnoDB;
+
+--
+-- Dumping data for table `small`
+--
+
+INSERT INTO `small` VALUES (1);
+/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
+-- Dump completed on 2026-11-24 10:00:00
+"""
+
+
+def split_chunked(chunk_bytes):
+    memory = Memory()
+    splitter = df.DumpSplitter(memory.open, chunk_bytes)
+    for line in CHUNKED_DUMP.splitlines(True):
+        splitter.feed(line)
+    splitter.close()
+    return splitter, memory.files
+
+
+def test_a_big_table_is_cut_between_statements_and_its_triggers_come_after():
+    splitter, files = split_chunked(1)  # every statement after the first is a chunk of its own
+    assert splitter.table_files[('shop', 'big')] == [
+        'shop/big.sql', 'shop/big.00002.sql', 'shop/big.00003.sql', 'shop/big.00004.sql', 'shop/big.post.sql']
+    assert splitter.table_chunks[('shop', 'big')] == ['shop/big.00002.sql', 'shop/big.00003.sql', 'shop/big.00004.sql']
+    head = files['shop/big.sql']
+    # the first rows stay with the structure; a value that looks like a statement start does not cut
+    assert b'CREATE TABLE `big`' in head and head.endswith(b"(2,'INSERT INTO `big` VALUES');\n")
+    assert files['shop/big.00002.sql'] == b"INSERT INTO `big` VALUES\n(3,'c'),\n(4,'d');\n"
+    assert files['shop/big.00004.sql'] == b"INSERT INTO `big` VALUES (6,'f'),(7,'g');\n"
+    post = files['shop/big.post.sql']
+    assert post.startswith(b'/*!40000 ALTER TABLE `big` ENABLE KEYS */;')
+    assert post.count(b'INSERT INTO log') == 2  # the trigger body stays whole, after every chunk
+    assert splitter.table_files[('shop', 'small')] == ['shop/small.sql']
+    assert splitter.table_chunks[('shop', 'small')] == []
+
+
+def test_chunks_fill_up_to_the_size():
+    splitter, files = split_chunked(40)
+    assert splitter.table_chunks[('shop', 'big')] == ['shop/big.00002.sql', 'shop/big.00003.sql']
+    assert files['shop/big.00003.sql'].count(b'INSERT INTO') == 2
+
+
+def test_chunking_off_keeps_one_file_per_table():
+    splitter, files = split_chunked(None)
+    assert sorted(files) == ['shop/_objects.sql', 'shop/big.sql', 'shop/small.sql']
+    assert splitter.table_chunks[('shop', 'big')] == []
+    assert files['shop/big.sql'].startswith(b'-- Table structure for table `big`')
+
+
+@pytest.mark.parametrize('chunk_bytes', [None, 1, 40, 10 ** 6])
+def test_every_line_of_a_chunked_dump_lands_once(chunk_bytes):
+    """Whatever the chunk size, the files in load order hold each line of the dump once (but CREATE DATABASE/USE)."""
+    import collections
+    splitter, files = split_chunked(chunk_bytes)
+    ordered = [rel for key in splitter.tables for rel in splitter.table_files[key]] + ['shop/_objects.sql']
+    assert sorted(ordered) == sorted(files)
+    written = b''.join(splitter.header) + b''.join(files[rel] for rel in ordered) + b''.join(splitter.footer)
+    expected = [line for line in CHUNKED_DUMP.splitlines(True) if line.strip()
+                and not line.startswith((b'CREATE DATABASE', b'USE `', b'-- Current Database'))]
+    got = collections.Counter(line for line in written.splitlines(True) if line.strip())
+    assert got == collections.Counter(expected)
+    table = b''.join(files[rel] for rel in splitter.table_files[('shop', 'big')])
+    assert table.index(b'CREATE TABLE') < table.index(b'(7,') < table.index(b'TRIGGER big_ai')
