@@ -33,6 +33,18 @@ def connection_argument_spec():
     )
 
 
+def other_server_spec():
+    """Suboptions of a list entry naming another server (promote's ``fence``, table_checksum's ``targets``)."""
+    return dict(
+        name=dict(type="str", required=True),
+        login_host=dict(type="str"),
+        login_port=dict(type="int"),
+        login_user=dict(type="str"),
+        login_password=dict(type="str", no_log=True),
+        login_unix_socket=dict(type="path"),
+    )
+
+
 class ConnectionFailure(Exception):
     """A connection could not be made; ``str()`` is the sentence to show."""
 

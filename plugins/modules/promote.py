@@ -158,6 +158,7 @@ from ansible.module_utils.basic import AnsibleModule
 from ansible_collections.drkit.mysql.plugins.module_utils.connection import (
     ConnectionFailure,
     connection_argument_spec,
+    other_server_spec,
 )
 from ansible_collections.drkit.mysql.plugins.module_utils.fencing import normalize_kill_sessions
 from ansible_collections.drkit.mysql.plugins.module_utils.promotion import Promotion
@@ -177,14 +178,7 @@ def argument_spec():
         force=dict(type="bool", default=False),
         reason=dict(type="str"),
         name=dict(type="str", default="the server"),
-        fence=dict(type="list", elements="dict", default=[], options=dict(
-            name=dict(type="str", required=True),
-            login_host=dict(type="str"),
-            login_port=dict(type="int"),
-            login_user=dict(type="str"),
-            login_password=dict(type="str", no_log=True),
-            login_unix_socket=dict(type="path"),
-        )),
+        fence=dict(type="list", elements="dict", default=[], options=other_server_spec()),
         kill_sessions=dict(type="raw", default=True),
         fence_timeout=dict(type="int", default=10),
     )

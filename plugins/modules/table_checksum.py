@@ -156,7 +156,11 @@ import time
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.drkit.mysql.plugins.module_utils.connection import ConnectionFailure, connection_argument_spec
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import (
+    ConnectionFailure,
+    connection_argument_spec,
+    other_server_spec,
+)
 from ansible_collections.drkit.mysql.plugins.module_utils.server import Server, open_server_or_fail
 from ansible_collections.drkit.mysql.plugins.module_utils.table_compare import compare_tables
 from ansible_collections.drkit.mysql.plugins.module_utils.table_selection import TableSelectionError, expand_tables
@@ -171,14 +175,7 @@ def argument_spec():
     spec.update(
         tables=dict(type="list", elements="str", required=True),
         exclude=dict(type="list", elements="str", default=[]),
-        targets=dict(type="list", elements="dict", required=True, options=dict(
-            name=dict(type="str", required=True),
-            login_host=dict(type="str"),
-            login_port=dict(type="int"),
-            login_user=dict(type="str"),
-            login_password=dict(type="str", no_log=True),
-            login_unix_socket=dict(type="path"),
-        )),
+        targets=dict(type="list", elements="dict", required=True, options=other_server_spec()),
         source_name=dict(type="str", default="source"),
         chunk_time=dict(type="float", default=0.5),
         parallel=dict(type="int", default=2),
