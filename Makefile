@@ -7,6 +7,8 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 APT_PACKAGES := mariadb-server mariadb-client mariadb-backup mydumper zstd
+# Only the tests need these: Chromium renders the HTML report headless (tests/integration/test_report_html.py).
+TEST_APT_PACKAGES := chromium
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 COLLECTION_LINK := .collections/ansible_collections/drkit/mysql
 INVENTORY ?= inventories/lab
@@ -15,7 +17,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: demo test setup system-packages lab lab-absent lab-reset lint sanity unit integration molecule clean
+.PHONY: demo test setup system-packages test-packages lab lab-absent lab-reset lint sanity unit integration molecule clean
 
 ## The main job on the embedded lab: a fresh lab with the app writing, the primary killed,
 ## dr_failover.yml to the DR site, validation, the report path and RTO. Safe to run again and again.
@@ -28,12 +30,15 @@ demo: setup
 	ansible-playbook -i $(INVENTORY) playbooks/topology.yml
 
 ## Every check: lint, unit, integration (real MariaDB lab), molecule scenarios.
-test: setup
+test: setup test-packages
 	@start=$$(date +%s); \
 	$(MAKE) --no-print-directory lint sanity unit integration molecule; \
 	echo "make test: all checks passed in $$(( $$(date +%s) - start )) s"
 
 setup: system-packages $(VENV)/.installed $(COLLECTION_LINK)
+
+test-packages:
+	@$(MAKE) --no-print-directory system-packages APT_PACKAGES="$(TEST_APT_PACKAGES)"
 
 system-packages:
 	@missing=""; \

@@ -10,6 +10,7 @@ is what a customer would have seen.
 import datetime
 import json
 
+from ansible_collections.drkit.mysql.plugins.module_utils.report_html import render_html
 from ansible_collections.drkit.mysql.plugins.module_utils.text_table import markdown_table
 
 
@@ -77,8 +78,11 @@ def _iso(epoch):
 
 
 def build_report(kind, plan, events, app_events=None, validation=None, steps_results=None, finished_at=None,
-                 started_at=None):
-    """The report as a JSON-safe dict, plus its Markdown rendering under ``markdown``."""
+                 started_at=None, history=None):
+    """The report as a JSON-safe dict, plus its Markdown and HTML renderings under ``markdown`` and ``html``.
+
+    ``history``: earlier runs' summaries (started, outcome, rto_seconds), oldest first, for the HTML trend chart.
+    """
     # A timeline file may hold earlier runs (a fixed DRKIT_TIMELINE_FILE): keep the last playbook's events.
     for index in range(len(events) - 1, -1, -1):
         if events[index].get("event") == "playbook_start":
@@ -115,6 +119,7 @@ def build_report(kind, plan, events, app_events=None, validation=None, steps_res
         validation=validation or {}, results=steps_results or {},
     )
     report["markdown"] = render_markdown(report)
+    report["html"] = render_html(report, history)
     return report
 
 

@@ -126,7 +126,7 @@ def test_failover_with_live_primary_fences_it_and_loses_nothing(lab):
     time.sleep(0.5)
     assert_no_acked_write_lost("db-dr")
     assert "Report: " in proc.stdout
-    report = proc.stdout.split("Report: ")[1].split(".md")[0] + ".json"
+    report = proc.stdout.split("Report: ")[1].split(".html")[0] + ".json"
     data = json.load(open(report))
     assert data["outcome"] == "success" and data["new_primary"] == "db-dr" and data["rto_seconds"] > 0
     assert data["rpo"]["lost_transactions"] == 0

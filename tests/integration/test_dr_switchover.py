@@ -9,7 +9,7 @@ from helpers import run_playbook, sql
 
 
 def report_of(proc):
-    path = proc.stdout.split("Report: ")[1].split(".md")[0] + ".json"
+    path = proc.stdout.split("Report: ")[1].split(".html")[0] + ".json"
     return json.load(open(path))
 
 
