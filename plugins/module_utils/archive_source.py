@@ -19,10 +19,12 @@ import re
 import signal
 
 from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import set_settings
+from ansible_collections.drkit.mysql.plugins.module_utils.processes import descendants, read_pid
 
 STREAMER_CONF = "streamer.conf"
 CLIENT_CNF = "client.cnf"
 SUPERVISOR_PIDFILE = "streamer.pid"
+STREAMER_SCRIPT = "drkit-binlog-archive.sh"
 SOURCE_LINE = re.compile(r"^# SOURCE=(\S+):(\d+)$", re.MULTILINE)
 
 
@@ -46,36 +48,9 @@ def repointed(conf_text, cnf_text, host, port):
     return conf, cnf
 
 
-def descendants(pid, proc="/proc"):
-    """Pids of every process below ``pid`` (children first), read from /proc/<pid>/stat."""
-    parents = {}
-    for name in os.listdir(proc):
-        if not name.isdigit():
-            continue
-        try:
-            with open(os.path.join(proc, name, "stat")) as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue  # ended while we looked
-        parents.setdefault(int(fields[1]), []).append(int(name))
-    found, todo = [], [pid]
-    while todo:
-        children = parents.get(todo.pop(0), [])
-        found.extend(children)
-        todo.extend(children)
-    return found
-
-
 def supervisor_pid(archive_dir, proc="/proc"):
     """The lab supervisor's pid when it runs (its pid file names a live ``sh`` running the streamer), else None."""
-    try:
-        with open(os.path.join(archive_dir, SUPERVISOR_PIDFILE)) as handle:
-            pid = int(handle.read().strip())
-        with open(os.path.join(proc, str(pid), "cmdline"), "rb") as handle:
-            cmdline = handle.read()
-    except (OSError, ValueError):
-        return None
-    return pid if b"drkit-binlog-archive" in cmdline else None
+    return read_pid(os.path.join(archive_dir, SUPERVISOR_PIDFILE), STREAMER_SCRIPT, proc)
 
 
 def end_stream(supervisor, kill=os.kill, proc="/proc"):

@@ -20,6 +20,7 @@ import re
 
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog import gtid_state_text, merge_state, read_binlog
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
+from ansible_collections.drkit.mysql.plugins.module_utils.processes import children, read_pid
 
 BINLOG_NAME_RE = re.compile(r"^(?P<base>.+)\.(?P<number>\d{6,})$")
 SOURCE_DIR_RE = re.compile(r"^server-(\d+)$")
@@ -145,39 +146,10 @@ def archive_lag(archive, primary_facts):
 
 # -- the streamer process ----------------------------------------------------
 
-def _proc_stat(pid):
-    try:
-        with open("/proc/%d/stat" % pid) as handle:
-            fields = handle.read().rsplit(")", 1)[1].split()
-    except (OSError, IndexError):
-        return None
-    return dict(state=fields[0], ppid=int(fields[1]))
-
-
-def _alive(pid):
-    stat = _proc_stat(pid)
-    return stat is not None and stat["state"] != "Z"
-
-
-def children(pid):
-    """Pids of the live direct children of ``pid`` (from /proc)."""
-    result = []
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            stat = _proc_stat(int(name))
-            if stat and stat["ppid"] == pid and stat["state"] != "Z":
-                result.append(int(name))
-    return sorted(result)
-
-
 def streamer_state(pidfile):
     """The supervised streamer: the supervisor's pid (from its pid file) and the streaming child's."""
-    try:
-        with open(pidfile) as handle:
-            pid = int(handle.read().strip())
-    except (OSError, ValueError):
-        return dict(running=False, pid=None, streamer_pids=[], streaming=False)
-    if not _alive(pid):
+    pid = read_pid(pidfile)
+    if pid is None:
         return dict(running=False, pid=None, streamer_pids=[], streaming=False)
     streamers = [child for child in children(pid) if "binlog" in _comm(child)]
     return dict(running=True, pid=pid, streamer_pids=streamers, streaming=bool(streamers))

@@ -78,26 +78,7 @@ import time
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.drkit.mysql.plugins.module_utils.log_tail import tail
-
-
-def read_pid(pidfile, argv0=None):
-    """Pid from the file when that process is alive and is the expected program."""
-    try:
-        with open(pidfile) as handle:
-            pid = int(handle.read().strip())
-    except (OSError, ValueError):
-        return None
-    try:
-        with open("/proc/%d/cmdline" % pid, "rb") as handle:
-            cmdline = handle.read().split(b"\0")
-        with open("/proc/%d/stat" % pid) as handle:
-            if handle.read().rsplit(")", 1)[1].split()[0] == "Z":
-                return None
-    except OSError:
-        return None
-    if argv0 and os.path.basename(argv0).encode() not in b" ".join(cmdline):
-        return None
-    return pid
+from ansible_collections.drkit.mysql.plugins.module_utils.processes import read_pid
 
 
 def port_open(port):
