@@ -77,8 +77,8 @@ options:
     elements: str
   start_datetime:
     description:
-      - With O(tables) and O(stop_datetime), the start of the window of changes to undo, C(YYYY-MM-DD hh:mm:ss) in the module
-        host's time zone, or with an offset (C(+02:00), C(Z)).
+      - With O(tables) and O(stop_datetime), the start of the window of changes to undo, C(YYYY-MM-DD hh:mm:ss)
+        in the module host's time zone, or with an offset (C(+02:00), C(Z)).
     type: str
   stop_datetime:
     description:
@@ -446,7 +446,7 @@ def execute(module, server, params, result, ops):
         tally = Tally(params["max_conflicts"], progress)
         finish(result, tally)
         result["already_done"] = True
-        result["msg"] = "This flashback finished at %s; nothing to do." % progress["updated_at"]
+        result["msg"] = "This flashback had already finished at %s, nothing to do" % progress["updated_at"]
         return
     if module.check_mode:
         tally = Tally(params["max_conflicts"])
