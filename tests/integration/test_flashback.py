@@ -34,8 +34,8 @@ def differing(copy, table, key):
                                                    "TABLE_SCHEMA = SUBSTRING_INDEX('%s', '.', 1) AND TABLE_NAME = "
                                                    "SUBSTRING_INDEX('%s', '.', -1)" % (table, table))]
     same = " AND ".join("c.`%s` <=> t.`%s`" % (c, c) for c in columns)
-    return sorted(int(row[0]) for row in sql("db-primary", "SELECT c.%s FROM %s c JOIN %s t USING (%s) WHERE NOT (%s)"
-                                                            % (key, copy, table, key, same)))
+    query = "SELECT c.%s FROM %s c JOIN %s t USING (%s) WHERE NOT (%s)" % (key, copy, table, key, same)
+    return sorted(int(row[0]) for row in sql("db-primary", query))
 
 
 def second_boundary():
