@@ -81,6 +81,11 @@ def apply_one(cursor, op, on_conflict, integrity_errors=()):
             return "reverted", None
     except integrity_errors as exc:
         return "conflict", "refused by the server: %s" % (exc.args[1] if len(exc.args) > 1 else exc)
+    return resolve(cursor, op, on_conflict, integrity_errors)
+
+
+def resolve(cursor, op, on_conflict, integrity_errors=()):
+    """Why a guarded statement changed nothing (the row read FOR UPDATE), and the overwrite when asked."""
     _execute(cursor, probe(op, lock=True))
     row = cursor.fetchone()
     outcome, reason = classify(op, row is not None, bool(row and row["same"]), bool(row and row["already"]))
@@ -93,6 +98,40 @@ def apply_one(cursor, op, on_conflict, integrity_errors=()):
             except integrity_errors:
                 pass
     return outcome, reason
+
+
+def pipelined(cursor, texts, integrity_errors=()):
+    """Run statements (SQL text) several per round trip (a multi-statement connection); affected rows of each.
+
+    A statement the server refuses with an integrity error ends its round trip (the server runs none after it):
+    its entry is the exception, and the rest are sent again.
+    """
+    counts = []
+    while len(counts) < len(texts):
+        try:
+            cursor.execute(";\n".join(texts[len(counts):]))
+            counts.append(cursor.rowcount)
+            while cursor.nextset():
+                counts.append(cursor.rowcount)
+        except integrity_errors as exc:
+            counts.append(exc)
+    return counts
+
+
+def apply_chunk(cursor, conn, ops, on_conflict, integrity_errors=()):
+    """[(outcome, reason)] of ops sent in one round trip; the few that changed nothing are resolved one by one
+    afterwards (a row changed again later in the same chunk is then judged on its newer state)."""
+    counts = pipelined(cursor, [render(conn, statement(op)) for op in ops], integrity_errors)
+    results = []
+    for op, count in zip(ops, counts):
+        if isinstance(count, Exception):
+            results.append(("conflict", "refused by the server: %s"
+                            % (count.args[1] if len(count.args) > 1 else count)))
+        elif count:
+            results.append(("reverted", None))
+        else:
+            results.append(resolve(cursor, op, on_conflict, integrity_errors))
+    return results
 
 
 def predict_one(cursor, op):
@@ -124,9 +163,11 @@ def _save(cursor, run, selection, tally, finished):
                                     c["overwritten"], 1 if finished else 0))
 
 
-def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="skip", integrity_errors=()):
+def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="skip", integrity_errors=(),
+              pipeline=1):
     """Apply ``ops`` in batches (one transaction each, progress saved with it), skipping the ``tally.done``
-    operations an earlier run committed. Returns the number of batches committed by this call."""
+    operations an earlier run committed; ``pipeline`` statements per round trip (needs a multi-statement
+    connection when above 1). Returns the number of batches committed by this call."""
     skip = tally.done
     batches = 0
     with conn.cursor() as cursor:
@@ -134,20 +175,33 @@ def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="sk
             cursor.execute(statement_text)
         cursor.execute("SET SESSION time_zone = '+00:00'")
         in_batch = 0
+        chunk = []
+
+        def flush():
+            if pipeline > 1:
+                outcomes = apply_chunk(cursor, conn, chunk, on_conflict, integrity_errors)
+            else:
+                outcomes = [apply_one(cursor, op, on_conflict, integrity_errors) for op in chunk]
+            for op, (outcome, reason) in zip(chunk, outcomes):
+                tally.add(op, outcome, reason)
+            del chunk[:]
+
         conn.begin()
         try:
             for index, op in enumerate(ops):
                 if index < skip:
                     continue
-                outcome, reason = apply_one(cursor, op, on_conflict, integrity_errors)
-                tally.add(op, outcome, reason)
+                chunk.append(op)
                 in_batch += 1
+                if len(chunk) >= pipeline or in_batch >= batch_size:
+                    flush()
                 if in_batch >= batch_size:
                     _save(cursor, run, selection, tally, False)
                     conn.commit()
                     batches += 1
                     in_batch = 0
                     conn.begin()
+            flush()
             _save(cursor, run, selection, tally, True)
             conn.commit()
             batches += 1

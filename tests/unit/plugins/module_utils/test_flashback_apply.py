@@ -147,3 +147,48 @@ def test_sql_file_is_private_batched_and_rewritten_only_when_it_differs(tmp_path
     assert text.count("COMMIT;") == 2 and text.endswith("WHERE `user_id` <=> 3);\nCOMMIT;\n")
     assert write_sql(Conn(Cursor()), iter(ops), dest, ["flashback test", ""], batch_size=2) == (3, False)
     assert os.listdir(str(tmp_path)) == ["undo.sql"]
+
+
+class MultiCursor(Cursor):
+    """A multi-statement connection: one execute runs several statements, nextset() walks their results; a
+    statement raising ends the round trip."""
+
+    def execute(self, sql, params=None):
+        if params is not None or ";\n" not in sql and not sql.startswith(("UPDATE `shop`", "INSERT INTO `shop`")):
+            return Cursor.execute(self, sql, params)
+        self.executed.append((sql, None))
+        self.results = []
+        for text in sql.split(";\n"):
+            user = int(text.split("`user_id` <=> ")[1].split()[0].rstrip(")"))
+            answer = self.changed.get(user, 1)
+            if isinstance(answer, Exception):
+                self.results.append(answer)
+                break
+            self.results.append(answer)
+        return self._next()
+
+    def _next(self):
+        if not self.results:
+            return None
+        answer = self.results.pop(0)
+        if isinstance(answer, Exception):
+            self.results = []
+            raise answer
+        self.rowcount = answer
+        return True
+
+    def nextset(self):
+        return self._next()
+
+
+def test_pipelined_round_trips_resolve_what_changed_nothing():
+    cursor = MultiCursor(changed={3: 0, 5: Duplicate(1062, "Duplicate entry '5'")}, probes={3: dict(same=0, already=1)})
+    conn = Conn(cursor)
+    tally = Tally()
+    ops = [update(n, 10, 0) for n in range(1, 7)]
+    apply_ops(conn, iter(ops), "r", "", tally, batch_size=4, integrity_errors=(Duplicate,), pipeline=3)
+    assert tally.counts == dict(reverted=4, skipped=1, conflicts=1, overwritten=0)
+    assert tally.conflict_list[0]["key"] == dict(user_id=5) and "Duplicate entry" in tally.conflict_list[0]["reason"]
+    sent = [sql.count(";\n") + 1 for sql, params in cursor.executed if params is None and sql.startswith("UPDATE")]
+    # 3 + 1 (batch of 4 ends), then 2 of which the first fails and the other is sent again.
+    assert sent == [3, 1, 2, 1] and conn.commits == 2
