@@ -186,13 +186,16 @@ def _row_dict(names, image):
     return dict((name, json_safe(value)) for name, value in zip(names, image) if value is not MISSING)
 
 
-def search(paths, filters, with_rows=False, max_rows=1000, max_events=1000, column_source=None, warnings=None):
+def search(paths, filters, with_rows=False, max_rows=1000, max_events=1000, column_source=None, warnings=None,
+           count_rows=True):
     """Yield one dict per matching statement, in binlog order, once its transaction's end is read.
 
     ``with_rows`` adds ``row_images`` ([{before, after}], values made JSON-safe) up to ``max_rows`` over all
-    matches. Stops after ``max_events`` matches.
+    matches. Stops after ``max_events`` matches (None: no limit). ``count_rows=False`` decodes no row (``rows``
+    stays None): a caller that reads the rows later (flashback) pays for decoding once.
     """
-    budget = dict(rows=max_rows if with_rows else 0, events=max_events)
+    budget = dict(rows=max_rows if with_rows else 0, events=max_events if max_events is not None else float("inf"),
+                  count=count_rows)
     for path in paths:
         reader = Reader(path, column_source)
         for entry in _search_file(reader, filters, with_rows, budget):
@@ -236,7 +239,8 @@ def _search_file(reader, filters, with_rows, budget):
                     entry = dict(gtid=trx.gtid, file=reader.name, transaction_start=trx.start, start=first,
                                  timestamp=event.timestamp, datetime=local_datetime(event.timestamp),
                                  server_id=event.server_id, type=event.operation, db=table_map.schema,
-                                 table=table_map.table, rows=0, sql=sql, full_image=True,
+                                 table=table_map.table, rows=0 if budget["count"] else None, sql=sql,
+                                 full_image=True,
                                  columns=table_map.column_names)
                     if with_rows:
                         entry["row_images"] = []
@@ -245,8 +249,11 @@ def _search_file(reader, filters, with_rows, budget):
             entry = current[0]
             if entry is not None:
                 entry["end"] = event.end
-                entry["full_image"] = entry["full_image"] and event.full_image
-                _count_rows(entry, event, with_rows, budget)
+                if not event.full_image:
+                    entry["full_image"] = False
+                    _note_missing(entry, event)
+                if budget["count"]:
+                    _count_rows(entry, event, with_rows, budget)
             if event.statement_end:
                 current, annotate = None, None
         elif kind == "query":
@@ -282,6 +289,16 @@ def _search_file(reader, filters, with_rows, budget):
                 if budget["events"] <= 0:
                     return
             trx = None
+
+
+def _note_missing(entry, event):
+    """The columns a partial row image lacks (a flashback may not need them: generated columns)."""
+    names = entry["columns"]
+    missing = set(entry.get("missing_columns") or [])
+    for bitmap in (event.present, event.present_after):
+        if bitmap is not None:
+            missing.update(name for name, here in zip(names, bitmap) if not here)
+    entry["missing_columns"] = sorted(missing)
 
 
 def _count_rows(entry, event, with_rows, budget):

@@ -218,6 +218,20 @@ class Reader(object):
                     yield event
             self.partial_bytes = size - offset if stop is None or offset < stop else 0
 
+    def event_at(self, handle, offset):
+        """The one event at ``offset`` of the open file ``handle`` (format and table maps already read).
+
+        For walking a statement backwards (flashback): the caller has read its events forwards once and kept
+        their offsets, so only one event is in memory at a time either way.
+        """
+        handle.seek(offset)
+        header = handle.read(HEADER_LEN)
+        if len(header) < HEADER_LEN:
+            raise BinlogError("%s: no event at offset %d" % (self.path, offset))
+        timestamp, event_type, server_id, event_size, _next, flags = _HEADER.unpack(header)
+        body = handle.read(event_size - HEADER_LEN)
+        return self._decode(event_type, timestamp, server_id, offset, offset + event_size, flags, body)
+
     def _decode(self, event_type, timestamp, server_id, start, end, flags, body):
         if event_type == FORMAT_DESCRIPTION_EVENT:
             self.checksum_len = 4 if len(body) >= 5 and body[-5] == 1 else 0

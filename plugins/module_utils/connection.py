@@ -8,6 +8,7 @@ import os
 
 try:
     import pymysql
+    import pymysql.constants.CLIENT
     import pymysql.cursors
     HAS_PYMYSQL = True
     PYMYSQL_IMPORT_ERROR = None
@@ -122,12 +123,18 @@ def explain_connect_error(exc, params):
     return prefix + ": %s." % text.rstrip(".")
 
 
-def connect(params):
-    """Open an autocommit DictCursor connection or raise ConnectionFailure."""
+def connect(params, multi_statements=False):
+    """Open an autocommit DictCursor connection or raise ConnectionFailure.
+
+    ``multi_statements``: several statements per round trip (flashback sends its escaped statements in groups).
+    """
     if not HAS_PYMYSQL:
         raise ConnectionFailure("PyMySQL is not installed on the host running the module (pip install PyMySQL).")
+    kwargs = _connect_kwargs(params)
+    if multi_statements:
+        kwargs["client_flag"] = pymysql.constants.CLIENT.MULTI_STATEMENTS
     try:
-        return pymysql.connect(**_connect_kwargs(params))
+        return pymysql.connect(**kwargs)
     except Exception as exc:  # PyMySQL raises several unrelated types here
         raise ConnectionFailure(explain_connect_error(exc, params)) from None
 

@@ -29,9 +29,9 @@ class Server(object):
         self.dialect = detect_dialect(self.version, self.version_comment)
 
     @classmethod
-    def open(cls, params):
+    def open(cls, params, multi_statements=False):
         """Connect with the module's connection options; raises ConnectionFailure."""
-        return cls(connect(params), describe_target(params))
+        return cls(connect(params, multi_statements), describe_target(params))
 
     def rows(self, sql, params=None):
         with self.conn.cursor() as cursor:
@@ -69,9 +69,9 @@ class Server(object):
             pass
 
 
-def open_server_or_fail(module):
+def open_server_or_fail(module, multi_statements=False):
     """Connect for a module; on failure exit with the one-sentence reason."""
     try:
-        return Server.open(module.params)
+        return Server.open(module.params, multi_statements)
     except ConnectionFailure as exc:
         module.fail_json(msg=str(exc), target=describe_target(module.params))

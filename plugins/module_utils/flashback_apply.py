@@ -1,0 +1,274 @@
+# Copyright (c) 2026 drkit.mysql maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run reverse operations on the primary: in batches, one transaction each, resumable; or predict; or write SQL.
+
+Per row the guarded statement runs first (it changes the row only while it
+still equals the after-image); when it changes nothing, the row is read
+``FOR UPDATE`` to say why: already reverted, gone, or changed since (a
+conflict, left alone unless ``on_conflict: overwrite``). Each batch commits
+together with its progress row in ``drkit_flashback.progress``, so a run that
+stops half-way resumes after the last committed batch, and a run that finished
+is recognised and changes nothing.
+"""
+import os
+import tempfile
+
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, forced, probe, statement
+
+PROGRESS_SCHEMA = "drkit_flashback"
+PROGRESS_DDL = (
+    "CREATE DATABASE IF NOT EXISTS drkit_flashback",
+    "CREATE TABLE IF NOT EXISTS drkit_flashback.progress ("
+    " run_id CHAR(64) NOT NULL PRIMARY KEY,"
+    " selection VARCHAR(1000) NOT NULL,"
+    " done BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " reverted BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " conflicts BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " skipped BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " overwritten BIGINT UNSIGNED NOT NULL DEFAULT 0,"
+    " finished TINYINT NOT NULL DEFAULT 0,"
+    " started_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
+    " updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
+    ") ENGINE=InnoDB",
+)
+PROGRESS_READ = ("SELECT done, reverted, conflicts, skipped, overwritten, finished, updated_at "
+                 "FROM drkit_flashback.progress WHERE run_id = %s")
+PROGRESS_WRITE = (
+    "INSERT INTO drkit_flashback.progress (run_id, selection, done, reverted, conflicts, skipped, overwritten, "
+    "finished) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE done = VALUES(done), "
+    "reverted = VALUES(reverted), conflicts = VALUES(conflicts), skipped = VALUES(skipped), "
+    "overwritten = VALUES(overwritten), finished = VALUES(finished), updated_at = CURRENT_TIMESTAMP(6)")
+PROGRESS_TABLE_EXISTS = ("SELECT COUNT(*) AS n FROM information_schema.TABLES "
+                         "WHERE TABLE_SCHEMA = 'drkit_flashback' AND TABLE_NAME = 'progress'")
+COUNTERS = ("reverted", "conflicts", "skipped", "overwritten")
+
+
+class Tally(object):
+    """Counts and the first conflicts (capped) of one run."""
+
+    def __init__(self, max_listed=100, start=None):
+        start = start or {}
+        self.done = int(start.get("done") or 0)
+        self.counts = dict((name, int(start.get(name) or 0)) for name in COUNTERS)
+        self.max_listed = max_listed
+        self.conflict_list = []
+        self.by_table = {}
+
+    def add(self, op, outcome, reason=None):
+        """Count one outcome: reverted, skipped, conflict or overwritten (a conflict written over)."""
+        self.done += 1
+        names = dict(reverted=("reverted",), skipped=("skipped",), conflict=("conflicts",),
+                     overwritten=("conflicts", "overwritten"))[outcome]
+        table = self.by_table.setdefault(op.info.name, dict(reverted=0, conflicts=0, skipped=0, overwritten=0))
+        for name in names:
+            self.counts[name] += 1
+            table[name] += 1
+        if outcome in ("conflict", "overwritten") and len(self.conflict_list) < self.max_listed:
+            entry = op.describe()
+            entry.update(reason=reason, resolution="overwritten" if outcome == "overwritten" else "left as it is")
+            self.conflict_list.append(entry)
+
+
+def _execute(cursor, sql_and_params):
+    sql, params = sql_and_params
+    return cursor.execute(sql, params)
+
+
+def apply_one(cursor, op, on_conflict, integrity_errors=()):
+    """(outcome, reason) of one reverse operation inside the caller's transaction."""
+    try:
+        if _execute(cursor, statement(op)):
+            return "reverted", None
+    except integrity_errors as exc:
+        return "conflict", "refused by the server: %s" % (exc.args[1] if len(exc.args) > 1 else exc)
+    return resolve(cursor, op, on_conflict, integrity_errors)
+
+
+def resolve(cursor, op, on_conflict, integrity_errors=()):
+    """Why a guarded statement changed nothing (the row read FOR UPDATE), and the overwrite when asked."""
+    _execute(cursor, probe(op, lock=True))
+    row = cursor.fetchone()
+    outcome, reason = classify(op, row is not None, bool(row and row["same"]), bool(row and row["already"]))
+    if outcome == "conflict" and on_conflict == "overwrite":
+        unguarded = forced(op)
+        if unguarded is not None:
+            try:
+                if _execute(cursor, unguarded):
+                    return "overwritten", reason
+            except integrity_errors:
+                pass
+    return outcome, reason
+
+
+def pipelined(cursor, texts, integrity_errors=()):
+    """Run statements (SQL text) several per round trip (a multi-statement connection); affected rows of each.
+
+    A statement the server refuses with an integrity error ends its round trip (the server runs none after it):
+    its entry is the exception, and the rest are sent again.
+    """
+    counts = []
+    while len(counts) < len(texts):
+        try:
+            cursor.execute(";\n".join(texts[len(counts):]))
+            counts.append(cursor.rowcount)
+            while cursor.nextset():
+                counts.append(cursor.rowcount)
+        except integrity_errors as exc:
+            counts.append(exc)
+    return counts
+
+
+def apply_chunk(cursor, conn, ops, on_conflict, integrity_errors=()):
+    """[(outcome, reason)] of ops sent in one round trip; the few that changed nothing are resolved one by one
+    afterwards (a row changed again later in the same chunk is then judged on its newer state)."""
+    counts = pipelined(cursor, [render(conn, statement(op)) for op in ops], integrity_errors)
+    results = []
+    for op, count in zip(ops, counts):
+        if isinstance(count, Exception):
+            results.append(("conflict", "refused by the server: %s"
+                            % (count.args[1] if len(count.args) > 1 else count)))
+        elif count:
+            results.append(("reverted", None))
+        else:
+            results.append(resolve(cursor, op, on_conflict, integrity_errors))
+    return results
+
+
+def predict_one(cursor, op):
+    """What apply_one would do, from reads only (check mode)."""
+    if op.kind == "insert" and op.info.keyless:
+        return "reverted", None
+    _execute(cursor, probe(op, lock=False))
+    row = cursor.fetchone()
+    if op.kind == "insert":
+        if row is None:
+            return "reverted", None
+    elif row is not None and row["same"]:
+        return "reverted", None
+    return classify(op, row is not None, bool(row and row["same"]), bool(row and row["already"]))
+
+
+def read_progress(cursor, run):
+    """The progress row of ``run`` or None (also when the table does not exist yet)."""
+    cursor.execute(PROGRESS_TABLE_EXISTS)
+    if not int(cursor.fetchone()["n"]):
+        return None
+    cursor.execute(PROGRESS_READ, (run,))
+    return cursor.fetchone()
+
+
+def _save(cursor, run, selection, tally, finished):
+    c = tally.counts
+    cursor.execute(PROGRESS_WRITE, (run, selection[:1000], tally.done, c["reverted"], c["conflicts"], c["skipped"],
+                                    c["overwritten"], 1 if finished else 0))
+
+
+def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="skip", integrity_errors=(),
+              pipeline=1):
+    """Apply ``ops`` in batches (one transaction each, progress saved with it), skipping the ``tally.done``
+    operations an earlier run committed; ``pipeline`` statements per round trip (needs a multi-statement
+    connection when above 1). Returns the number of batches committed by this call."""
+    skip = tally.done
+    batches = 0
+    with conn.cursor() as cursor:
+        for statement_text in PROGRESS_DDL:
+            cursor.execute(statement_text)
+        cursor.execute("SET SESSION time_zone = '+00:00'")
+        in_batch = 0
+        chunk = []
+
+        def flush():
+            if pipeline > 1:
+                outcomes = apply_chunk(cursor, conn, chunk, on_conflict, integrity_errors)
+            else:
+                outcomes = [apply_one(cursor, op, on_conflict, integrity_errors) for op in chunk]
+            for op, (outcome, reason) in zip(chunk, outcomes):
+                tally.add(op, outcome, reason)
+            del chunk[:]
+
+        conn.begin()
+        try:
+            for index, op in enumerate(ops):
+                if index < skip:
+                    continue
+                chunk.append(op)
+                in_batch += 1
+                if len(chunk) >= pipeline or in_batch >= batch_size:
+                    flush()
+                if in_batch >= batch_size:
+                    _save(cursor, run, selection, tally, False)
+                    conn.commit()
+                    batches += 1
+                    in_batch = 0
+                    conn.begin()
+            flush()
+            _save(cursor, run, selection, tally, True)
+            conn.commit()
+            batches += 1
+        except BaseException:
+            conn.rollback()
+            raise
+    return batches
+
+
+def predict_ops(conn, ops, tally, sample=None, sample_size=20):
+    """Check mode: the outcome each operation would have now, and the first statements as SQL text."""
+    with conn.cursor() as cursor:
+        cursor.execute("SET SESSION time_zone = '+00:00'")
+        for op in ops:
+            outcome, reason = predict_one(cursor, op)
+            tally.add(op, outcome, reason)
+            if sample is not None and len(sample) < sample_size:
+                sample.append(render(conn, statement(op)))
+
+
+def render(conn, sql_and_params):
+    """A statement with its parameters as literals (the server connection's escaping rules)."""
+    sql, params = sql_and_params
+    return sql % tuple(conn.literal(value) for value in params)
+
+
+def write_sql(conn, ops, dest, header, batch_size=1000):
+    """Write the guarded reverse statements to ``dest`` (0600, replaced atomically). Returns (statements, changed);
+    unchanged content leaves the file as it was."""
+    directory = os.path.dirname(os.path.abspath(dest))
+    fd, tmp = tempfile.mkstemp(prefix=".flashback-", dir=directory)
+    count = 0
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", errors="surrogateescape") as out:
+            for line in header:
+                out.write("-- %s\n" % line if line else "--\n")
+            out.write("SET NAMES utf8mb4;\nSET time_zone = '+00:00';\nSTART TRANSACTION;\n")
+            gtid = None
+            for op in ops:
+                if op.gtid != gtid:
+                    gtid = op.gtid
+                    out.write("-- undo of transaction %s\n" % (gtid or "(no GTID)"))
+                out.write(render(conn, statement(op)) + ";\n")
+                count += 1
+                if count % batch_size == 0:
+                    out.write("COMMIT;\nSTART TRANSACTION;\n")
+            out.write("COMMIT;\n")
+        os.chmod(tmp, 0o600)
+        if os.path.exists(dest) and _same_file(tmp, dest):
+            os.unlink(tmp)
+            os.chmod(dest, 0o600)
+            return count, False
+        os.rename(tmp, dest)
+        return count, True
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _same_file(left, right):
+    if os.path.getsize(left) != os.path.getsize(right):
+        return False
+    with open(left, "rb") as a, open(right, "rb") as b:
+        while True:
+            x, y = a.read(1 << 20), b.read(1 << 20)
+            if x != y:
+                return False
+            if not x:
+                return True
