@@ -73,8 +73,8 @@ def timeline_svg(steps, width=1060, row_height=18, label_width=420):
         worst = next((s for s in ("failed", "unreachable", "changed", "ok") if s in statuses), "skipped")
         label = step["task"] if len(step["task"]) <= 62 else step["task"][:59] + "..."
         parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (label_width - 6, y + 13, escape(label)))
-        bar = max(2.0, step["seconds"] * scale)
-        values = (label_width + step["offset_seconds"] * scale, y + 3, bar, row_height - 6, STATUS_COLOURS[worst],
+        bar_width = max(2.0, step["seconds"] * scale)
+        values = (label_width + step["offset_seconds"] * scale, y + 3, bar_width, row_height - 6, STATUS_COLOURS[worst],
                   escape(step["task"]), step["offset_seconds"], step["seconds"])
         parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="2" fill="%s">'
                      '<title>%s: +%.2f s, %.2f s</title></rect>' % values)

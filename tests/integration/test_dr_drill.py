@@ -72,3 +72,19 @@ def test_a_failed_drill_is_recorded_and_still_cleans_up(lab, tmp_path):
     [entry] = history(tmp_path)
     assert entry["outcome"] == "failed" and "Compare the copy" in entry["error"]
     assert_left_as_it_was()
+
+
+def test_the_schedule_is_a_timer_or_a_cron_entry_and_goes_away(lab, tmp_path):
+    common = ["-e", "drill_run_now=false", "-e", "drill_systemd_dir=%s" % tmp_path,
+              "-e", "drill_cron_file=%s/drkit-drill.cron" % tmp_path]
+    run_playbook("dr_drill.yml", "-e", "drill_schedule_state=present", "-e", "drill_scheduler=systemd", *common)
+    timer = (tmp_path / "drkit-drill-db-dr.timer").read_text()
+    service = (tmp_path / "drkit-drill-db-dr.service").read_text()
+    assert "OnCalendar=Sun *-*-* 04:00:00" in timer and "DR drill on db-dr" in timer
+    assert "playbooks/dr_drill.yml --limit db-dr" in service
+    run_playbook("dr_drill.yml", "-e", "drill_schedule_state=present", "-e", "drill_scheduler=cron", *common)
+    cron = (tmp_path / "drkit-drill.cron").read_text()
+    assert "0 4 * * 0 root cd " in cron and "dr_drill.yml --limit db-dr" in cron
+    run_playbook("dr_drill.yml", "-e", "drill_schedule_state=absent", *common)
+    assert sorted(os.listdir(str(tmp_path))) == []
+    assert not os.path.exists(SCRATCH_DIR)
