@@ -66,7 +66,7 @@ def build_drill_report(drill, events, validation=None, history=None, finished_at
     report.update(
         host=drill.get("host"), backup=drill.get("backup"), engine=drill.get("engine"), method=drill.get("method"),
         gtid=drill.get("gtid"), replica=drill.get("replica"), scratch=drill.get("scratch"),
-        error=drill.get("error"), matched=bool(compare.get("match")), comparison=compare.get("summary") or [],
+        error=drill.get("error"), matched=bool(compare.get("match")), comparison=[line for line in [compare.get("msg")] + list(compare.get("summary") or []) if line],
         phases=phases, restore_seconds=phases.get("restore"), replay_seconds=phases.get("replay"),
         compare_seconds=phases.get("compare"), scratch_removed=drill.get("scratch_removed"),
         replica_resumed=drill.get("replica_resumed"),
