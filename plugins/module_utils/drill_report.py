@@ -15,7 +15,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.text_table import mark
 
 # Marks the drill role sets (epoch seconds) and the phase that ends at each. A phase is the time since the mark
 # before it in time (a physical restore happens before the scratch server starts, a logical one after).
-PHASES = dict(server_up="scratch_start", restored="restore", held="hold", replayed="replay", validated="validation",
+PHASES = dict(prepared="prepare", server_up="scratch_start", restored="restore", held="hold", replayed="replay", validated="validation",
               compared="compare")
 HISTORY_KEYS = ("started", "finished", "outcome", "rto_seconds", "restore_seconds", "replay_seconds",
                 "compare_seconds", "matched", "host", "backup", "engine", "gtid", "error")

@@ -34,8 +34,8 @@ def test_phases_follow_the_marks_in_time_order():
     logical = phase_seconds(drill()["marks"])
     assert logical == dict(scratch_start=1.5, restore=2.5, hold=0.5, replay=1.5, validation=0.25, compare=0.75)
     # A physical restore fills the datadir before the server starts.
-    physical = phase_seconds(dict(start=T0, restored=T0 + 3.0, server_up=T0 + 3.5, held=T0 + 4.0))
-    assert physical == dict(restore=3.0, scratch_start=0.5, hold=0.5)
+    physical = phase_seconds(dict(start=T0, prepared=T0 + 1.0, restored=T0 + 3.0, server_up=T0 + 3.5, held=T0 + 4.0))
+    assert physical == dict(prepare=1.0, restore=2.0, scratch_start=0.5, hold=0.5)
     assert phase_seconds(dict(start=T0, server_up=T0 + 1.0)) == dict(scratch_start=1.0)
 
 
