@@ -15,8 +15,8 @@ from ansible_collections.drkit.mysql.plugins.module_utils.text_table import mark
 
 # Marks the drill role sets (epoch seconds) and the phase that ends at each. A phase is the time since the mark
 # before it in time (a physical restore happens before the scratch server starts, a logical one after).
-PHASES = dict(prepared="prepare", server_up="scratch_start", restored="restore", held="hold", replayed="replay", validated="validation",
-              compared="compare")
+PHASES = dict(prepared="prepare", server_up="scratch_start", restored="restore", held="hold", replayed="replay",
+              validated="validation", compared="compare")
 HISTORY_KEYS = ("started", "finished", "outcome", "rto_seconds", "restore_seconds", "replay_seconds",
                 "compare_seconds", "matched", "host", "backup", "engine", "gtid", "error")
 
@@ -54,6 +54,7 @@ def build_drill_report(drill, events, validation=None, history=None, finished_at
     marks = dict((k, float(v)) for k, v in (drill.get("marks") or {}).items() if v not in (None, ""))
     phases = phase_seconds(marks)
     compare = drill.get("compare") or {}
+    comparison = [line for line in [compare.get("msg")] + list(compare.get("summary") or []) if line]
     plan = dict(ok=True, summary=plan_lines(drill), warnings=list(drill.get("warnings") or []))
     # RTO ends at the validated copy; a drill that never got there has no RTO.
     report = build_report("dr_drill", plan, list(events), None, validation or {},
@@ -66,7 +67,7 @@ def build_drill_report(drill, events, validation=None, history=None, finished_at
     report.update(
         host=drill.get("host"), backup=drill.get("backup"), engine=drill.get("engine"), method=drill.get("method"),
         gtid=drill.get("gtid"), replica=drill.get("replica"), scratch=drill.get("scratch"),
-        error=drill.get("error"), matched=bool(compare.get("match")), comparison=[line for line in [compare.get("msg")] + list(compare.get("summary") or []) if line],
+        error=drill.get("error"), matched=bool(compare.get("match")), comparison=comparison,
         phases=phases, restore_seconds=phases.get("restore"), replay_seconds=phases.get("replay"),
         compare_seconds=phases.get("compare"), scratch_removed=drill.get("scratch_removed"),
         replica_resumed=drill.get("replica_resumed"),
