@@ -73,8 +73,8 @@ def timeline_svg(steps, width=1060, row_height=18, label_width=420):
         worst = next((s for s in ("failed", "unreachable", "changed", "ok") if s in statuses), "skipped")
         label = step["task"] if len(step["task"]) <= 62 else step["task"][:59] + "..."
         parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (label_width - 6, y + 13, escape(label)))
-        bar_width = max(2.0, step["seconds"] * scale)
-        values = (label_width + step["offset_seconds"] * scale, y + 3, bar_width, row_height - 6, STATUS_COLOURS[worst],
+        length = max(2.0, step["seconds"] * scale)
+        values = (label_width + step["offset_seconds"] * scale, y + 3, length, row_height - 6, STATUS_COLOURS[worst],
                   escape(step["task"]), step["offset_seconds"], step["seconds"])
         parts.append('<rect x="%.1f" y="%d" width="%.1f" height="%d" rx="2" fill="%s">'
                      '<title>%s: +%.2f s, %.2f s</title></rect>' % values)
@@ -104,8 +104,8 @@ def history_svg(history, width=1060, height=220, key="rto_seconds"):
         parts.append('<circle cx="%.1f" cy="%.1f" r="4" fill="%s"><title>%s: %.2f s (%s)</title></circle>'
                      % (x, y, colour, escape(str(point.get("started"))), point[key], escape(str(point.get("outcome")))))
     parts.append('<text x="%d" y="%d">%s</text>' % (left, height - 8, escape(str(points[0].get("started")))))
-    parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (width - 20, height - 8,
-                                                                     escape(str(points[-1].get("started")))))
+    last = escape(str(points[-1].get("started")))
+    parts.append('<text x="%d" y="%d" text-anchor="end">%s</text>' % (width - 20, height - 8, last))
     parts.append("</svg>")
     return "".join(parts)
 
@@ -124,8 +124,8 @@ def render_html(report, history=None):
                                      "reachable" if report.get("old_primary_reachable") else "unreachable")),
     ]
     out = ["<!DOCTYPE html>", '<html lang="en"><head><meta charset="utf-8">',
-           "<title>%s report: %s</title><style>%s</style></head><body>" % (_text(report.get("kind")), _text(outcome),
-                                                                             STYLE),
+           "<title>%s report: %s</title><style>%s</style></head><body>"
+           % (_text(report.get("kind")), _text(outcome), STYLE),
            '<h1>%s report <span class="badge" style="background:%s">%s</span></h1>'
            % (_text(report.get("kind")), OUTCOME_COLOURS.get(outcome, "#57606a"), _text(outcome)),
            '<div class="note">%s to %s</div>' % (_text(report.get("started")), _text(report.get("finished"))),
@@ -135,8 +135,8 @@ def render_html(report, history=None):
     if report.get("forced"):
         out.append('<p class="fail">FORCED: %s</p>' % _text(report.get("reason")))
     if rpo.get("lost_gtid"):
-        out.append("<p>Lost transactions: <code>%s</code> (against %s)</p>" % (_text(rpo["lost_gtid"]),
-                                                                              _text(rpo.get("reference"))))
+        out.append("<p>Lost transactions: <code>%s</code> (against %s)</p>"
+                   % (_text(rpo["lost_gtid"]), _text(rpo.get("reference"))))
     if report.get("refusals"):
         out.append("<h2>Refused: nothing was changed</h2><ul>%s</ul>"
                    % "".join("<li>%s</li>" % _text(r) for r in report["refusals"]))
