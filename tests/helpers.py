@@ -26,7 +26,8 @@ def run_module(name, args, check_mode=False, diff=False):
     """Run a collection module the way Ansible does on a host (args file), return its JSON result."""
     module_args = dict(args)
     module_args["_ansible_check_mode"] = check_mode
-    module_args["_ansible_diff"] = diff
+    if diff:
+        module_args["_ansible_diff"] = True
     proc = subprocess.run(
         [sys.executable, "-m", "ansible_collections.drkit.mysql.plugins.modules.%s" % name],
         input=json.dumps({"ANSIBLE_MODULE_ARGS": module_args}), check=False, capture_output=True, text=True,

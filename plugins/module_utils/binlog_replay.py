@@ -46,13 +46,19 @@ def binlog_command(binary, files, start_position="", stop_offset=None, rewrite_d
     argv = [binary]
     if start_position:
         argv.append("--start-position=%s" % start_position)
+    return argv + window_options(stop_offset, rewrite_db, database) + list(files)
+
+
+def window_options(stop_offset=None, rewrite_db=None, database=None):
+    """The options both binlog tools spell the same: where to stop, which database, renamed how."""
+    argv = []
     if stop_offset is not None:
         argv.append("--stop-position=%d" % int(stop_offset))
     for source in sorted(rewrite_db or {}):
         argv.append("--rewrite-db=%s->%s" % (source, rewrite_db[source]))
     if database:
         argv.append("--database=%s" % database)
-    return argv + list(files)
+    return argv
 
 
 def mysql_binlog_command(binary, files, executed="", skip_gtids=(), include_gtids="", stop_offset=None,
@@ -67,13 +73,7 @@ def mysql_binlog_command(binary, files, executed="", skip_gtids=(), include_gtid
         argv.append("--exclude-gtids=%s" % excluded)
     if include_gtids:
         argv.append("--include-gtids=%s" % parse_gtid_set(include_gtids, "mysql"))
-    if stop_offset is not None:
-        argv.append("--stop-position=%d" % int(stop_offset))
-    for source in sorted(rewrite_db or {}):
-        argv.append("--rewrite-db=%s->%s" % (source, rewrite_db[source]))
-    if database:
-        argv.append("--database=%s" % database)
-    return argv + list(files)
+    return argv + window_options(stop_offset, rewrite_db, database) + list(files)
 
 
 def client_command(binary, option_file, max_allowed_packet="1G"):
