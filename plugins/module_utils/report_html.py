@@ -114,7 +114,8 @@ def render_html(report, history=None):
     """The whole page for a report dict as build_report makes it; ``history`` a list of earlier runs' summaries."""
     rpo = report.get("rpo") or {}
     outcome = report.get("outcome", "?")
-    cards = [
+    # A report may bring its own figures (a drill: restore and replay times); a failover's are these.
+    cards = report.get("cards") or [
         ("RTO (start to validated)", _seconds(report.get("rto_seconds"))),
         ("Application could not write", _seconds(report.get("write_unavailable_seconds"))),
         ("RPO (transactions lost)", rpo.get("lost_transactions", "?")),

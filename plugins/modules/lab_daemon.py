@@ -14,7 +14,8 @@ module: lab_daemon
 version_added: 0.1.0
 short_description: Start or stop a detached lab process tracked by a pid file
 description:
-  - Lab-only helper of the C(drkit.mysql.lab) role; real hosts use systemd units.
+  - Helper of the C(drkit.mysql.lab) role (real hosts run their servers under systemd) and of the
+    C(drkit.mysql.drill) role, whose scratch server lives only for the length of a drill.
   - C(started) spawns O(argv) in a new session with output appended to O(logfile), writes O(pidfile) and
     waits until O(wait_port) accepts TCP connections (or the process has stayed up for a second).
   - C(stopped) sends SIGTERM, waits, then SIGKILL.
