@@ -81,8 +81,8 @@ notes:
     reach ProxySQL).
   - When C(mysql_replication_hostgroups) covers the writer hostgroup, ProxySQL's monitor also moves servers by their
     C(read_only); run this after the promotion (as C(dr_failover.yml) does) so both agree.
-  - Written against ProxySQL's documented admin tables and unit-tested on recorded result sets; the collection's lab
-    has no ProxySQL (not packaged in Debian 12).
+  - Written against ProxySQL's documented admin tables and unit-tested on an SQLite stand-in of them (the admin
+    interface is SQLite); not yet run against a real ProxySQL, which Debian 12 does not package.
 """
 
 EXAMPLES = r"""

@@ -13,7 +13,7 @@ description:
     primary's name, address and port.
   - The command gets them as environment variables C(DRKIT_NEW_PRIMARY), C(DRKIT_NEW_PRIMARY_HOST) and
     C(DRKIT_NEW_PRIMARY_PORT) (and in its arguments when the play templates them). The webhook's JSON body is
-    O(body), by default C({"new_primary": ..., "host": ..., "port": ...}).
+    O(body), by default an object with the keys C(new_primary), C(host) and C(port).
   - O(unless_argv) makes the hook idempotent. It is a read-only check of your own (for example a C(dig) of the
     record); when it exits 0 the traffic already goes to the new primary and nothing runs.
   - Used by the C(drkit.mysql.app_repoint) role for app hosts with C(app_repoint_backend=command).
@@ -75,8 +75,8 @@ options:
     type: int
     default: 30
 notes:
-  - Without O(unless_argv) the hook runs, and reports a change, every time; in C(dr_failover.yml) it only runs when a
-    failover happens.
+  - Without O(unless_argv) the hook runs, and reports a change, on every run (a re-run of C(dr_failover.yml)
+    included); a check command makes re-runs report no change.
 """
 
 EXAMPLES = r"""

@@ -39,8 +39,8 @@ def test_check_mode_plans_and_changes_nothing(admin):
 def test_run_then_rerun(admin):
     result = run_in_process("proxysql_writer", ARGS)
     assert result["changed"] and not result.get("failed"), result
-    assert [(s["hostname"], s["status"]) for s in result["servers"]] == [("10.0.1.10", "OFFLINE_HARD"),
-                                                                        ("10.0.2.15", "ONLINE")]
+    servers = [(s["hostname"], s["status"]) for s in result["servers"]]
+    assert servers == [("10.0.1.10", "OFFLINE_HARD"), ("10.0.2.15", "ONLINE")]
     again = run_in_process("proxysql_writer", ARGS)
     assert not again["changed"] and "already the one writer" in again["msg"]
 
