@@ -35,7 +35,7 @@ def test_only_the_address_of_the_one_line_changes():
 
 
 def test_a_server_of_the_same_name_in_another_backend_is_left_alone():
-    after, old, _ = set_server_address(CONFIG, "mysql_readers", "primary", "10.0.2.15", 3306)
+    after, old = set_server_address(CONFIG, "mysql_readers", "primary", "10.0.2.15", 3306)[:2]
     assert old == "10.0.1.11:3306"
     assert "server primary 10.0.1.10:3306 check inter 1s" in after
 
@@ -46,7 +46,7 @@ def test_the_same_address_is_no_change():
 
 
 def test_a_disabled_server_is_enabled():
-    after, _, _ = set_server_address(CONFIG, "mysql_readers", "r2", "10.0.2.15", 3306)
+    after = set_server_address(CONFIG, "mysql_readers", "r2", "10.0.2.15", 3306)[0]
     assert "    server r2 10.0.2.15:3306 check\n" in after
 
 
@@ -59,7 +59,7 @@ def test_missing_backend_or_server_says_which():
 
 def test_a_file_without_a_final_newline():
     text = "backend b\n  server s 1.2.3.4:1"
-    after, _, _ = set_server_address(text, "b", "s", "5.6.7.8", 2)
+    after = set_server_address(text, "b", "s", "5.6.7.8", 2)[0]
     assert after == "backend b\n  server s 5.6.7.8:2"
 
 

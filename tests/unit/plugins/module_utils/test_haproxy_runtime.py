@@ -19,7 +19,7 @@ def fixture(name):
 def answers():
     result = {}
     for block in fixture("answers-2.6.txt").split("=== ")[1:]:
-        command, _, answer = block.partition("\n")
+        command, answer = block.split("\n", 1)
         result.setdefault(command, []).append(answer)
     return result
 
@@ -81,7 +81,7 @@ def fake_haproxy(tmp_path):
     def serve():
         while True:
             try:
-                conn, _ = server.accept()
+                conn = server.accept()[0]
             except OSError:
                 return
             line = conn.makefile().readline().strip()

@@ -25,7 +25,7 @@ def test_failover_moves_the_writer_in_memory_runtime_and_disk():
         assert admin.rows(table, 10) == want, table
     # the reader hostgroup is left alone
     assert [r[1] for r in admin.rows("mysql_servers", 20)] == ["10.0.1.11", "10.0.2.15"]
-    sqls = [sql for sql, _ in admin.executed]
+    sqls = [statement[0] for statement in admin.executed]
     assert sqls.index("LOAD MYSQL SERVERS TO RUNTIME") < sqls.index("SAVE MYSQL SERVERS TO DISK")
 
 
@@ -44,7 +44,7 @@ def test_a_rerun_changes_nothing_and_runs_no_statement():
     admin.executed = []
     decision = run(admin)
     assert not decision["changed"] and decision["statements"] == []
-    assert [sql for sql, _ in admin.executed] == [pw.SELECT_MEMORY, pw.SELECT_RUNTIME, pw.SELECT_DISK]
+    assert [statement[0] for statement in admin.executed] == [pw.SELECT_MEMORY, pw.SELECT_RUNTIME, pw.SELECT_DISK]
 
 
 def test_failback_sets_the_old_row_online_again():

@@ -77,7 +77,7 @@ def test_the_webhook_gets_the_new_primary_and_the_token_stays_hidden(webhook):
 
 
 def test_a_refused_webhook_fails(webhook):
-    base, _ = webhook
+    base = webhook[0]
     result = run_in_process("traffic_hook", dict(PRIMARY, url=base + "/busy", method="PUT"))
     assert result["failed"] and "409" in result["msg"], result
 
