@@ -8,8 +8,9 @@ file is rewritten as well (module haproxy_backend) so a later restart keeps the 
 """
 import socket
 
-# srv_admin_state bits that mean "in maintenance" (HAProxy's server.h: SRV_ADMF_FMAINT, IMAINT, CMAINT, RMAINT).
-MAINT_FLAGS = 0x01 | 0x02 | 0x04 | 0x20
+# srv_admin_state bits that mean "in maintenance": HAProxy's SRV_ADMF_MAINT (FMAINT, IMAINT, RMAINT). CMAINT (0x04)
+# only remembers a "disabled" keyword in the config and stays after "set server ... state ready" (seen on 2.6).
+MAINT_FLAGS = 0x01 | 0x02 | 0x20
 DRAIN_FLAGS = 0x08 | 0x10
 OP_STATES = {"0": "stopped", "1": "starting", "2": "running", "3": "stopping"}
 

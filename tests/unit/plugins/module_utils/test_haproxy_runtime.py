@@ -33,6 +33,15 @@ def test_show_servers_state_is_read_by_its_header():
     assert runtime.server_state(rows, "mysql_writer", "nope") is None
 
 
+def test_a_server_disabled_in_the_config_and_made_ready_is_not_in_maintenance():
+    # HAProxy 2.6: "disabled" in the config gives srv_admin_state 5 (FMAINT + CMAINT); "state ready" leaves 4.
+    text = fixture("show-servers-state-2.6.txt").replace(" 4017 ", " 4012 ")
+    ready = text.replace("2 mysql_writer 1 primary 127.0.0.1 2 0 ", "2 mysql_writer 1 primary 127.0.0.1 2 4 ")
+    assert not runtime.server_state(runtime.parse_servers_state(ready), "mysql_writer", "primary")["maintenance"]
+    disabled = text.replace("2 mysql_writer 1 primary 127.0.0.1 2 0 ", "2 mysql_writer 1 primary 127.0.0.1 0 5 ")
+    assert runtime.server_state(runtime.parse_servers_state(disabled), "mysql_writer", "primary")["maintenance"]
+
+
 def test_what_needs_a_change():
     rows = runtime.parse_servers_state(fixture("show-servers-state-2.6.txt"))
     primary = runtime.server_state(rows, "mysql_writer", "primary")
