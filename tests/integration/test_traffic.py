@@ -8,13 +8,15 @@ HAProxy from the rewritten file; the lab is rebuilt afterwards.
 import os
 import shutil
 import signal
+import socket
 import subprocess
+import threading
 import time
 
 import pymysql
 import pytest
 
-from helpers import LAB_PORT_BASE, LAB_PORTS, LAB_ROOT, ROOT, recap, run_playbook
+from helpers import LAB_PORT_BASE, LAB_PORTS, LAB_ROOT, ROOT, recap, run_module, run_playbook
 from ansible_collections.drkit.mysql.plugins.module_utils.haproxy_runtime import read_server
 
 pytestmark = pytest.mark.skipif(not shutil.which("haproxy"), reason="haproxy is not installed (make test-packages)")
@@ -164,3 +166,59 @@ def test_a_restarted_haproxy_keeps_the_new_primary(front):
             if time.time() > deadline:
                 raise
             time.sleep(0.2)
+
+
+@pytest.fixture
+def two_servers():
+    """Two TCP servers on 127.0.0.1 that greet with their own name (stand-ins for an old and a new primary)."""
+    servers = []
+    for name, port in (("old", LAB_PORT_BASE + 8), ("new", LAB_PORT_BASE + 9)):
+        listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listener.bind(("127.0.0.1", port))
+        listener.listen(16)
+
+        def serve(listener=listener, name=name):
+            while True:
+                try:
+                    conn = listener.accept()[0]
+                except OSError:
+                    return
+                conn.sendall(name.encode())
+                conn.close()
+        threading.Thread(target=serve, daemon=True).start()
+        servers.append(listener)
+    yield
+    for listener in servers:
+        listener.close()
+
+
+def greeting(port):
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as conn:
+        return conn.recv(16).decode()
+
+
+def test_without_a_socket_the_file_is_rewritten_and_haproxy_reloaded(two_servers, tmp_path):
+    """The other way to move HAProxy: no runtime API; the rewritten file, then the reload command."""
+    front_port = LAB_PORT_BASE + 6
+    config = tmp_path / "haproxy.cfg"
+    config.write_text("global\n    master-worker\n\ndefaults\n    mode tcp\n    timeout connect 2s\n"
+                      "    timeout client 10s\n    timeout server 10s\n\nlisten mysql_writer\n"
+                      "    bind 127.0.0.1:%d\n    server primary 127.0.0.1:%d\n" % (front_port, LAB_PORT_BASE + 8))
+    pidfile = tmp_path / "haproxy.pid"
+    subprocess.run(["haproxy", "-W", "-f", str(config), "-D", "-p", str(pidfile)], check=True, timeout=30)
+    master = int(pidfile.read_text().split()[0])
+    try:
+        assert greeting(front_port) == "old"
+        args = dict(config=str(config), backend="mysql_writer", server="primary", host="127.0.0.1",
+                    port=LAB_PORT_BASE + 9, reload_argv=["kill", "-USR2", str(master)])
+        result = run_module("haproxy_backend", args)  # the usual module run, not in-process
+        assert result["changed"] and result["reload"]["rc"] == 0 and not result.get("failed"), result
+        deadline = time.time() + 10
+        while greeting(front_port) != "new":
+            assert time.time() < deadline, "HAProxy still sends to the old server after the reload"
+            time.sleep(0.2)
+        again = run_module("haproxy_backend", args)
+        assert not again["changed"] and "reload" not in again, again
+    finally:
+        os.kill(master, signal.SIGTERM)
