@@ -236,6 +236,8 @@ def not_null_findings(tables, columns, dialect, target_label, strict_now, strict
             continue
         if "auto_increment" in (_text(column.get("EXTRA")) or "").lower() or _generated(column):
             continue
+        if _text(column.get("COLUMN_KEY")) == "PRI":
+            continue  # an application gives a key it does not generate: a second row without it fails today too
         fix, note = default_fix(column, dialect)
         found.append(finding(
             "not_null_no_default", "error", _name(column),
@@ -424,6 +426,11 @@ def config_findings(settings, removed, removed_modes, target_label):
     return found
 
 
+def _setting(value):
+    """A SET GLOBAL value: bare when it is a word or number (numeric variables refuse quoted values)."""
+    return value if re.match(r"^[A-Za-z0-9_.]+$", value) else literal(value)
+
+
 def live_variable_findings(variables, removed, removed_modes, target_label, compiled_default_modes=()):
     """Variables the running server uses (a value other than "off") that the target removed."""
     found = []
@@ -437,7 +444,7 @@ def live_variable_findings(variables, removed, removed_modes, target_label, comp
         found.append(finding("removed_variable", "warning", "@@GLOBAL.%s" % name,
                              "the server runs with %s = %s, which %s no longer has (%s)"
                              % (name, value, target_label, why),
-                             "SET GLOBAL %s = %s;" % (name, literal(entry["inert"][0])),
+                             "SET GLOBAL %s = %s;" % (name, _setting(entry["inert"][0])),
                              note="also remove it from the option files"))
     modes = [m for m in re.split(r"[,\s]+", str(_text(variables.get("sql_mode")) or "").upper()) if m]
     gone = [m for m in modes if m in removed_modes]
@@ -469,7 +476,7 @@ def summarize(findings, target_label, fail_on="error"):
     else:
         line = "%d error(s), %d warning(s) for the upgrade to %s: %s" % (
             errors, warnings, target_label, ", ".join("%s %d" % (k, v) for k, v in sorted(by_check.items())))
-    return dict(errors=errors, warnings=warnings, blocking=blocking, by_check=by_check, summary=line)
+    return dict(error_count=errors, warning_count=warnings, blocking=blocking, by_check=by_check, summary=line)
 
 
 def fix_script(findings):

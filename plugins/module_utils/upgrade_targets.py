@@ -12,7 +12,9 @@ exists, on the server that is about to be upgraded. Every entry comes from the v
   QUALIFY and TABLESAMPLE (8.4 keyword list; bugs.mysql.com 114874 notes that INFORMATION_SCHEMA.KEYWORDS
   wrongly marks them non-reserved, which is why the list is kept here).
 - MariaDB reserved words: the MariaDB reference "Reserved Words" (OFFSET reserved from 10.6, ROW_NUMBER
-  from 10.7; EXCEPT and INTERSECT from 10.3.0); listed are those not reserved in MySQL 5.7.
+  from 10.7; EXCEPT and INTERSECT from 10.3.0); listed are those not reserved in MySQL 5.7. Each was tried as a
+  column name on MariaDB 10.11.19: GENERAL, IGNORE_SERVER_IDS, MASTER_HEARTBEAT_PERIOD, SLOW and WINDOW, which the
+  page also lists, are accepted unquoted there, so they are left out.
 - Removed variables: MySQL "Features Removed in MySQL 8.0" and the 5.7.20 release notes (query cache,
   tx_isolation/tx_read_only), "Option and Variable Changes for MySQL 8.4"; MariaDB "Upgrading from
   MariaDB 10.11 to MariaDB 11.4" (and 10.2 to 10.3 for innodb_file_format and innodb_large_prefix).
@@ -45,10 +47,9 @@ MYSQL_NEW_RESERVED.update(_words((8, 0, 31), "INTERSECT"))
 MYSQL_NEW_RESERVED.update(_words((8, 4, 0), "MANUAL PARALLEL QUALIFY TABLESAMPLE"))
 
 MARIADB_NEW_RESERVED = {}
-MARIADB_NEW_RESERVED.update(_words((10, 0, 0), "CURRENT_ROLE DELETE_DOMAIN_ID DO_DOMAIN_IDS GENERAL IGNORE_DOMAIN_IDS "
-                                               "IGNORE_SERVER_IDS MASTER_HEARTBEAT_PERIOD OVER PAGE_CHECKSUM "
-                                               "PARSE_VCOL_EXPR RECURSIVE REF_SYSTEM_ID RETURNING ROWS SLOW "
-                                               "STATS_AUTO_RECALC STATS_PERSISTENT STATS_SAMPLE_PAGES WINDOW"))
+MARIADB_NEW_RESERVED.update(_words((10, 0, 0), "CURRENT_ROLE DELETE_DOMAIN_ID DO_DOMAIN_IDS IGNORE_DOMAIN_IDS OVER "
+                                               "PAGE_CHECKSUM PARSE_VCOL_EXPR RECURSIVE REF_SYSTEM_ID RETURNING ROWS "
+                                               "STATS_AUTO_RECALC STATS_PERSISTENT STATS_SAMPLE_PAGES"))
 MARIADB_NEW_RESERVED.update(_words((10, 3, 0), "EXCEPT INTERSECT"))
 MARIADB_NEW_RESERVED.update(_words((10, 6, 0), "OFFSET"))
 MARIADB_NEW_RESERVED.update(_words((10, 7, 0), "ROW_NUMBER"))
@@ -64,7 +65,7 @@ QUERY_CACHE = "the query cache was removed in MySQL 8.0"
 MYSQL_REMOVED_VARIABLES = {
     "query_cache_limit": _var((8, 0, 3), why=QUERY_CACHE),
     "query_cache_min_res_unit": _var((8, 0, 3), why=QUERY_CACHE),
-    "query_cache_size": _var((8, 0, 3), inert=("0",), why=QUERY_CACHE),
+    "query_cache_size": _var((8, 0, 3), why=QUERY_CACHE),  # in use or not: query_cache_type says
     "query_cache_type": _var((8, 0, 3), inert=("OFF", "0"), why=QUERY_CACHE),
     "query_cache_wlock_invalidate": _var((8, 0, 3), why=QUERY_CACHE),
     "tx_isolation": _var((8, 0, 3), replacement="transaction_isolation"),

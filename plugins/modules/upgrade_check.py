@@ -164,12 +164,14 @@ fix_script:
   returned: always
   type: list
   elements: str
-errors:
+error_count:
   description: Number of error findings.
   returned: always
   type: int
-warnings:
-  description: Number of warning findings.
+warning_count:
+  description:
+    - Number of warning findings.
+    - Not called C(warnings), which Ansible shows as the task's own warnings.
   returned: always
   type: int
 blocking:
