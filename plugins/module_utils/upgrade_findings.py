@@ -432,7 +432,11 @@ def _setting(value):
 
 
 def live_variable_findings(variables, removed, removed_modes, target_label, compiled_default_modes=()):
-    """Variables the running server uses (a value other than "off") that the target removed."""
+    """Variables the running server uses (a value other than "off") that the target removed.
+
+    A global sql_mode equal to one of ``compiled_default_modes`` (the source's built-in default) is not reported:
+    nothing set it, so the upgraded server simply uses its own default.
+    """
     found = []
     for name, entry in sorted(removed.items()):
         if name not in variables or not entry.get("inert"):
@@ -448,7 +452,7 @@ def live_variable_findings(variables, removed, removed_modes, target_label, comp
                              note="also remove it from the option files"))
     modes = [m for m in re.split(r"[,\s]+", str(_text(variables.get("sql_mode")) or "").upper()) if m]
     gone = [m for m in modes if m in removed_modes]
-    if gone and set(modes) != set(compiled_default_modes):
+    if gone and set(modes) not in [set(default) for default in compiled_default_modes]:
         kept = ",".join(m for m in modes if m not in removed_modes)
         found.append(finding("removed_sql_mode", "warning", "@@GLOBAL.sql_mode",
                              "sql_mode has %s, which %s removed: an option file or an application that sets it "

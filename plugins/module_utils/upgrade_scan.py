@@ -17,7 +17,11 @@ from ansible_collections.drkit.mysql.plugins.module_utils.dump_format import quo
 from ansible_collections.drkit.mysql.plugins.module_utils.text_table import text_table
 from ansible_collections.drkit.mysql.plugins.module_utils.upgrade_config import last_setting, read_option_files
 from ansible_collections.drkit.mysql.plugins.module_utils import upgrade_findings as rules
-from ansible_collections.drkit.mysql.plugins.module_utils.upgrade_targets import is_strict, sql_modes
+from ansible_collections.drkit.mysql.plugins.module_utils.upgrade_targets import (
+    MARIADB_DEFAULT_SQL_MODE,
+    is_strict,
+    sql_modes,
+)
 
 SYSTEM_SCHEMAS = ("information_schema", "performance_schema", "mysql", "sys")
 # MySQL 5.7's compiled-in sql_mode: a server running with it has not chosen NO_AUTO_CREATE_USER itself.
@@ -177,7 +181,8 @@ def run_check(server, target, databases=(), json_columns=(), config_files=(), ch
     index = rules.column_index(catalog["columns"])
     findings = []
     findings += rules.config_findings(settings, removed, removed_modes, label)
-    findings += rules.live_variable_findings(variables, removed, removed_modes, label, MYSQL57_DEFAULT_SQL_MODE)
+    findings += rules.live_variable_findings(variables, removed, removed_modes, label,
+                                             (MYSQL57_DEFAULT_SQL_MODE, MARIADB_DEFAULT_SQL_MODE))
     findings += rules.schema_charset_findings(catalog["schemata"])
     findings += rules.table_charset_findings(catalog["tables"], catalog["columns"])
     findings += rules.not_null_findings(catalog["tables"], catalog["columns"], dialect, label, is_strict(current),
