@@ -56,7 +56,7 @@ def parse_option_text(text, path="<text>"):
         if not line or line[0] in "#;":
             continue
         if line.startswith("!include"):
-            directive, _, target = line.partition(" ")
+            directive, _sep, target = line.partition(" ")
             includes.append((directive, target.strip()))
             continue
         match = _GROUP.match(line)

@@ -405,8 +405,8 @@ def config_findings(settings, removed, removed_modes, target_label):
             why = entry.get("why") or "removed"
             if entry.get("replacement"):
                 value = "" if item["value"] is None else " = %s" % item["value"]
-                fix = "in %s replace line %d (%s) with: %s%s" % (item["path"], item["line"], item["raw"],
-                                                                  entry["replacement"], value)
+                fix = "in %s replace line %d (%s) with: %s%s" % (
+                    item["path"], item["line"], item["raw"], entry["replacement"], value)
             else:
                 fix = "delete line %d of %s: %s" % (item["line"], item["path"], item["raw"])
             stops = "the server does not start with it" if severity == "error" else "the server warns and ignores it"

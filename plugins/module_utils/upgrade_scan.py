@@ -116,9 +116,9 @@ def _date_columns(catalog):
     base = set((t["TABLE_SCHEMA"], t["TABLE_NAME"]) for t in catalog["tables"] if t["TABLE_TYPE"] == "BASE TABLE")
     by_table = {}
     for column in catalog["columns"]:
-        if (column["DATA_TYPE"] or "").lower() in rules.DATE_TYPES and (column["TABLE_SCHEMA"],
-                                                                         column["TABLE_NAME"]) in base:
-            by_table.setdefault((column["TABLE_SCHEMA"], column["TABLE_NAME"]), []).append(column["COLUMN_NAME"])
+        table = (column["TABLE_SCHEMA"], column["TABLE_NAME"])
+        if (column["DATA_TYPE"] or "").lower() in rules.DATE_TYPES and table in base:
+            by_table.setdefault(table, []).append(column["COLUMN_NAME"])
     return by_table
 
 

@@ -47,7 +47,7 @@ options:
         by its version string.
     type: str
     required: true
-    choices: [mysql-8.0, mysql-8.4, mariadb-10.11, mariadb-11.4]
+    choices: [mariadb-10.11, mariadb-11.4, mysql-8.0, mysql-8.4]
   databases:
     description: Schemas to scan; all user schemas when empty (C(mysql), C(sys) and the two catalogs are left out).
     type: list

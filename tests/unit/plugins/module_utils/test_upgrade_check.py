@@ -51,7 +51,7 @@ class FakeServer(object):
                              ("information_schema.COLUMNS", "columns"), ("STATISTICS", "primary_keys"),
                              ("ROUTINES", "routines"), ("TRIGGERS", "triggers"), ("EVENT_NAME", "events")):
             if marker in sql:
-                schema_key = [k for k in tsv(name)[0]][0] if tsv(name) else None
+                schema_key = list(tsv(name)[0])[0] if tsv(name) else None
                 return [row for row in tsv(name) if schema_key is None or row[schema_key] in params]
         table = re.search(r"FROM `([^`]+)`\.`([^`]+)`", sql)
         data = self.data["%s.%s" % table.groups()]
