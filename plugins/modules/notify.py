@@ -82,7 +82,8 @@ options:
     type: str
     default: ""
   webhook_token:
-    description: Token sent in O(webhook_token_header) after O(webhook_token_prefix). Default from C(notify_webhook_token).
+    description:
+      - Token sent in O(webhook_token_header) after O(webhook_token_prefix). Default from C(notify_webhook_token).
     type: str
     default: ""
   webhook_token_header:

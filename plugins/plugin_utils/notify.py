@@ -77,8 +77,8 @@ def append(path, record):
     return path
 
 
-def post(open_url, url, body, content_type, token="", token_header="Authorization", token_prefix="Bearer ",
-         headers=None, timeout=3.0, validate_certs=True):
+def post(open_url, url, body, content_type, token="", token_header="Authorization",  # noqa: S107 - header names
+         token_prefix="Bearer ", headers=None, timeout=3.0, validate_certs=True):  # noqa: S107
     """POST ``body``; returns (HTTP status, None) or (status or None, error text without the URL or the token)."""
     all_headers = {"Content-Type": content_type, "User-Agent": "drkit.mysql-notify"}
     all_headers.update(headers or {})

@@ -159,7 +159,8 @@ def test_failover_with_live_primary_fences_it_and_loses_nothing(lab, webhook, tm
     assert webhook.posts[0]["path"] == "/hooks/T000/B000/secret-path"
     assert stat.S_IMODE(os.stat(str(incident_log)).st_mode) == 0o600
     blocks = incident_log.read_text().strip().split("\n\n")
-    assert [b.splitlines()[0] for b in blocks] == ["[INCIDENT] DR failover: started", "[RESOLVED] DR failover: succeeded"]
+    assert [b.splitlines()[0] for b in blocks] == ["[INCIDENT] DR failover: started",
+                                                   "[RESOLVED] DR failover: succeeded"]
     assert "Report: %s" % end["report"] in blocks[1]
     assert TOKEN not in proc.stdout + proc.stderr and TOKEN not in incident_log.read_text()
     assert "secret-path" not in proc.stdout + proc.stderr
