@@ -2,9 +2,9 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Action drkit.mysql.notify: render an incident message and send it to a webhook and/or a file, on the controller.
 
-No module round trip (a notification costs milliseconds, not an interpreter start); every option not given in the
-task is read from the variable ``notify_<option>`` (inventory, vault), so a playbook passes only what it knows and
-a run where neither ``notify_webhook_url`` nor ``notify_file`` is set skips at once. The task carrying it should be
+No module round trip (a notification costs milliseconds, not an interpreter start); the settings (FROM_VARS) not
+given in the task are read from the variables ``notify_<option>`` (inventory, vault), so a playbook passes only what
+it knows and a run where neither ``notify_webhook_url`` nor ``notify_file`` is set skips at once. The task carrying it should be
 ``no_log: true``: the action prints its own line (what was sent where, never the URL's path or the token) and its
 warnings.
 """

@@ -11,9 +11,11 @@ description:
   - Renders one message (start, progress or resolved) from a Jinja2 template - the case book's communication
     template, what, impact, status, ETA, who, and for the end the RTO and the report - and POSTs it to an incoming
     webhook and/or appends it to a file, on the B(control node), whatever host the task runs for.
-  - An action without a module round trip. Every option not given in the task is read from the variable
-    C(notify_<option>) when it is defined (for example O(webhook_url) from C(notify_webhook_url) in the inventory
-    or a vault file); when neither O(webhook_url) nor O(file) is set the task is skipped at once.
+  - An action without a module round trip. The settings a playbook leaves to the inventory - O(severity),
+    O(impact), O(eta), O(who), O(template), the C(webhook_*) options, O(validate_certs), O(timeout), O(file),
+    O(file_format) and O(required) - are read from the variable C(notify_<option>) when the task does not give
+    them (for example O(webhook_url) from C(notify_webhook_url) in the inventory or a vault file); when neither
+    O(webhook_url) nor O(file) is set the task is skipped at once.
   - A webhook that fails or does not answer within O(timeout) seconds gives a warning and the task succeeds,
     unless O(required) is set.
   - The webhook URL (its path is often the secret) and the token never appear in the output, the result or the
