@@ -27,8 +27,8 @@ def test_a_users_template_and_a_plain_body(webhook, tmp_path):
 
 
 def test_check_mode_sends_nothing_and_notify_required_fails_on_a_dead_webhook(webhook, tmp_path):
-    out = notify("--check", "-e", json.dumps(dict(notify_webhook_url=webhook.url(),
-                                                   notify_file=str(tmp_path / "n.log")))).stdout
+    settings = dict(notify_webhook_url=webhook.url(), notify_file=str(tmp_path / "n.log"))
+    out = notify("--check", "-e", json.dumps(settings)).stdout
     assert "notify (check mode): would send this progress message" in out and "[UPDATE] DR failover" in out
     assert webhook.posts == [] and not (tmp_path / "n.log").exists()
 
