@@ -71,7 +71,7 @@ def test_a_stop_point_before_the_backup_is_refused_and_changes_nothing(lab, tmp_
     start, end = (tmp_path / "incident.log").read_text().strip().split("\n\n")
     assert start.startswith("[INCIDENT] PITR of shop.users on db-primary: started")
     assert "replayed up to just before %s" % too_early in start
-    assert end.startswith("[FAILED] PITR of shop.users on db-primary: failed") and "RTO: " in end
+    assert end.startswith("[FAILED] PITR of shop.users on db-primary: failed") and "Elapsed: " in end
     assert "is before the start position %s" % backup_gtid in end
     # The plan is made before the restore: the side schema was never created.
     assert sql("db-primary", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop_early'") \
