@@ -5,8 +5,8 @@
 No module round trip (a notification costs milliseconds, not an interpreter start); the settings (FROM_VARS) not
 given in the task are read from the variables ``notify_<option>`` (inventory, vault), so a playbook passes only what
 it knows and a run where neither ``notify_webhook_url`` nor ``notify_file`` is set skips at once. The task
-carrying it should be ``no_log: true``: the action prints its own line (what was sent where, never the URL's path or the token) and its
-warnings.
+carrying it should be ``no_log: true``: the action prints its own line (what was sent where, never the URL's
+path or the token) and its warnings.
 """
 import datetime
 import os
