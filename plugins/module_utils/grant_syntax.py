@@ -325,6 +325,8 @@ def parse_grant_line(line):
 def _with_options(reader):
     """``GRANT OPTION`` / ``ADMIN`` when the rest of the line has WITH GRANT OPTION / WITH ADMIN OPTION."""
     words = reader.rest_upper()
+    if ';' in words:
+        raise GrantSyntaxError('more than one statement in %r' % _short(redact(reader.text)))
     found = set()
     for index, word in enumerate(words):
         if word == 'GRANT' and index + 1 < len(words) and words[index + 1] == 'OPTION':
