@@ -192,7 +192,14 @@ def diff_view(comparison, reverse=False):
     for name in names:
         live = comparison.live['accounts'].get(name)
         snap = comparison.snapshot['accounts'].get(name)
-        live_text = '\n'.join(render_account(live)) + '\n' if live else ''
+        live_lines = render_account(live) if live else []
+        entry = comparison.accounts.get(name) or {}
+        if entry.get('password_changed'):
+            live_lines.append('-- password changed since the snapshot (reported, never restored)')
+        if entry.get('attributes_changed'):
+            live_lines.append('-- attributes changed since the snapshot: %s (reported, not restored)'
+                              % ', '.join(entry['attributes_changed']))
+        live_text = '\n'.join(live_lines) + '\n' if live else ''
         snap_text = '\n'.join(render_account(snap)) + '\n' if snap else ''
         live_header = '%s on the server' % name
         snap_header = '%s in %s' % (name, source)
