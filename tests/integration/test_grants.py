@@ -12,7 +12,7 @@ import stat
 
 import pytest
 
-from helpers import LAB_PORTS, LAB_ROOT, ROOT, run_module, run_playbook, sql
+from helpers import LAB_PORTS, LAB_ROOT, run_module, run_playbook, sql
 
 GRANTS_DIR = os.path.join(LAB_ROOT, "backups", "grants")       # drkit_grants_snapshot_dir of the lab
 MODULE_DIR = os.path.join(LAB_ROOT, "grants-test")
@@ -144,32 +144,28 @@ def test_backup_playbook_snapshots_the_grants_beside_the_backup(patients):
     assert "skipping: [db-replica]" in task and sorted(os.listdir(GRANTS_DIR)) == files
 
 
-def failover_grants_seconds(report):
-    steps = [step for step in report["steps"] if "latest grants snapshot" in step["task"]]
-    assert steps, "no grants step in the report"
-    return steps[0]["seconds"]
+def timed_failover(monkeypatch, timeline):
+    """Run dr_failover.yml with its own timeline file; the grants task's end record and the RTO."""
+    monkeypatch.setenv("DRKIT_TIMELINE_FILE", str(timeline))
+    out = run_playbook("dr_failover.yml").stdout
+    records = [json.loads(line) for line in open(str(timeline))]
+    ends = [r for r in records if r["event"] == "task_end" and "latest grants snapshot" in r["task"]
+            and r["status"] != "skipped"]
+    assert len(ends) == 1, "the grants task ran %d times" % len(ends)
+    return out, ends[0]
 
 
-def latest_report():
-    directory = os.path.join(ROOT, "reports")
-    names = sorted(n for n in os.listdir(directory) if n.startswith("dr_failover-") and n.endswith(".json"))
-    with open(os.path.join(directory, names[-1])) as handle:
-        return json.load(handle)
-
-
-def test_failover_gives_the_new_primary_the_snapshot_privileges(patients, rebuilt_after):
+def test_failover_gives_the_new_primary_the_snapshot_privileges(patients, rebuilt_after, monkeypatch, tmp_path):
     # The wrong grant is made after the last snapshot (the backup above) and replicated to the DR site.
     sql("db-primary", HOSPITAL_GRANT)
     wait_replicated("db-dr")
     assert any("patients" in line for line in app_grants("db-dr"))
-    out = run_playbook("dr_failover.yml").stdout
-    assert "Give the new primary the privileges of the latest grants snapshot" in out
+    out, step = timed_failover(monkeypatch, tmp_path / "first.jsonl")
+    assert step["host"] == "db-dr" and step["changed"]
     assert not any("patients" in line for line in app_grants("db-dr"))
-    report = latest_report()
-    assert report["outcome"] == "success"
-    print("grants step with a difference: %.3f s; RTO %.2f s" % (failover_grants_seconds(report),
-                                                                 report["rto_seconds"]))
-    # The re-run finds nothing to do (the step is a no-op, changed=false).
-    rerun = run_playbook("dr_failover.yml").stdout
+    print("grants step that revoked the wrong grant: %.3f s" % (step["at"] - step["started"]))
+    # The re-run finds nothing to do: the step is a no-op (changed=false).
+    rerun, step = timed_failover(monkeypatch, tmp_path / "rerun.jsonl")
+    assert not step["changed"]
+    print("grants step with nothing to do: %.3f s" % (step["at"] - step["started"]))
     assert not HASH_RE.search(out + rerun)
-    print("grants step, nothing to do: %.3f s" % failover_grants_seconds(latest_report()))
