@@ -183,6 +183,16 @@ account_count:
   description: Accounts in the snapshot.
   returned: always
   type: int
+remaining:
+  description: After a restore that ran, the accounts that still differ from the snapshot (the task fails then).
+  returned: when a restore ran
+  type: list
+  elements: str
+applied:
+  description: When a restore failed half way, the statements that were run before the failing one.
+  returned: on a failed restore
+  type: list
+  elements: str
 """
 
 import datetime
