@@ -26,6 +26,8 @@ Stdlib only: this file runs on managed hosts with Python 3.8+.
 
 from __future__ import absolute_import, division, print_function
 
+import re
+
 from ansible_collections.drkit.mysql.plugins.module_utils.grant_syntax import (
     GRANT_OPTION,
     PRIVILEGE_RE,
@@ -37,6 +39,12 @@ from ansible_collections.drkit.mysql.plugins.module_utils.grant_syntax import (
 __metaclass__ = type
 
 _NOT_GRANTABLE_CHECKED = ('ALL PRIVILEGES', GRANT_OPTION, 'PROXY')
+# What may reach a statement from a snapshot file: quoted identifiers only (the file could have been edited).
+_NAME = r'`(?:[^`]|``)*`'
+_ITEM_RE = re.compile(r'^[A-Z][A-Z0-9_]*(?: [A-Z][A-Z0-9_]*)*(?: \(%s\))?$' % _NAME)
+_OBJECT_RE = re.compile(r'^(?:(?:PROCEDURE|FUNCTION|PACKAGE|PACKAGE BODY) )?(?:\*|%s)(?:\.(?:\*|%s))?$'
+                        % (_NAME, _NAME))
+_ACCOUNT_RE = re.compile(r'^%s(?:@%s)?$' % (_NAME, _NAME))
 
 
 def base_privilege(item):
@@ -45,9 +53,23 @@ def base_privilege(item):
 
 
 def _checked(item):
-    if not PRIVILEGE_RE.match(base_privilege(item)):
+    if not PRIVILEGE_RE.match(base_privilege(item)) or not _ITEM_RE.match(item):
         raise GrantSyntaxError('%r is not a privilege name' % item)
     return item
+
+
+def checked_object(target):
+    """An object key (``*.*``, ```db`.*``, ``PROCEDURE `db`.`p```) as this collection writes them, else an error."""
+    if not _OBJECT_RE.match(target):
+        raise GrantSyntaxError('%r is not an object of a grant' % target)
+    return target
+
+
+def checked_account(name):
+    """A role or proxied account as this collection writes them (```r``, ```u`@`h``), else an error."""
+    if not _ACCOUNT_RE.match(name):
+        raise GrantSyntaxError('%r is not an account name' % name)
+    return name
 
 
 def privilege_clause(items):
@@ -73,12 +95,13 @@ def grant_statements(account_sql, privileges, roles, proxies):
         items = set(privileges[target])
         with_option = GRANT_OPTION in items
         clause = privilege_clause(items - set([GRANT_OPTION])) or 'USAGE'
-        statements.append('GRANT %s ON %s TO %s%s' % (clause, target, account_sql,
+        statements.append('GRANT %s ON %s TO %s%s' % (clause, checked_object(target), account_sql,
                                                      ' WITH GRANT OPTION' if with_option else ''))
     for role in sorted(roles):
-        statements.append('GRANT %s TO %s%s' % (role, account_sql, ' WITH ADMIN OPTION' if roles[role] else ''))
+        statements.append('GRANT %s TO %s%s' % (checked_account(role), account_sql,
+                                                 ' WITH ADMIN OPTION' if roles[role] else ''))
     for proxied in sorted(proxies):
-        statements.append('GRANT PROXY ON %s TO %s%s' % (proxied, account_sql,
+        statements.append('GRANT PROXY ON %s TO %s%s' % (checked_account(proxied), account_sql,
                                                        ' WITH GRANT OPTION' if proxies[proxied] else ''))
     return statements
 
@@ -89,7 +112,7 @@ def _object_order(target):
 
 def render_account(account):
     """An account's privileges as the GRANT lines a person reads (the --diff text)."""
-    name = account_sql(account['user'], None if account.get('is_role') else account['host'])
+    name = account_sql(account['user'], account.get('host'))
     lines = grant_statements(name, account.get('privileges') or {}, account.get('roles') or {},
                              account.get('proxies') or {})
     for target in sorted(account.get('revokes') or {}):
@@ -166,6 +189,10 @@ def diff_account(live, snap, account_sql, live_known=None, snapshot_known=None):
     proxies_changed = sorted(target for target in set(live_proxies) | set(snap_proxies)
                              if live_proxies.get(target) != snap_proxies.get(target))
 
+    for target in list(gained) + list(lost) + list(revokes_gained) + list(revokes_lost):
+        checked_object(target)
+    for name in roles_gained + roles_lost + proxies_changed:
+        checked_account(name)
     statements = []
     for target in sorted(gained, key=_object_order):
         items = set(gained[target])

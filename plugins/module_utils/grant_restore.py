@@ -108,7 +108,7 @@ def compare(server, snapshot, accounts, exclude, key, live_document=None):
 
 
 def _sql_name(account):
-    return account_sql(account['user'], None if account.get('is_role') and not account.get('host') else account['host'])
+    return account_sql(account['user'], account.get('host'))
 
 
 def restore_steps(comparison, passwords, drop_added):

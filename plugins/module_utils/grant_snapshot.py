@@ -105,7 +105,7 @@ def read_account(server, user, host, is_role, key=None):
     attributes.pop('default_roles', None)
     found = secrets(create) + [s for line in lines for s in secrets(line)]
     attributes['auth_fingerprint'] = fingerprint(found, key) if key and found else None
-    account = dict(user=user, host=host if host is not None else '', is_role=bool(is_role),
+    account = dict(user=user, host=host, is_role=bool(is_role),
                    default_roles=default_roles or [], attributes=attributes,
                    show_grants=[redact(line) for line in lines])
     account.update(parsed)

@@ -98,15 +98,15 @@ def unquote(token):
 
 
 def account_sql(user, host):
-    """```user`@`host``` (a MariaDB role, host None or '': ```role``)."""
-    if host is None or (host == '' and user != ''):
+    """```user`@`host``` (a MariaDB role, host None: ```role``)."""
+    if host is None:
         return quote_identifier(user)
     return '%s@%s' % (quote_identifier(user), quote_identifier(host))
 
 
 def account_key(user, host):
-    """How results and options name an account: ``user@host``; a MariaDB role is just ``role``."""
-    if host is None or (host == '' and user != ''):
+    """How results and options name an account: ``user@host``; a MariaDB role (host None) is just ``role``."""
+    if host is None:
         return user
     return '%s@%s' % (user, host)
 
@@ -311,7 +311,7 @@ def parse_grant_line(line):
         user, host = read_account(reader)
         reader.expect_word('TO')
         grantee = read_account(reader)
-        return dict(kind='proxy', object=account_sql(user, host if host is not None else ''), grantee=grantee,
+        return dict(kind='proxy', object=account_sql(user, host if host is not None else '%'), grantee=grantee,
                     grant_option=GRANT_OPTION in _with_options(reader))
     privileges = _read_privilege_list(reader)
     reader.expect_word('ON')

@@ -212,9 +212,18 @@ def test_a_privilege_name_that_is_not_one_never_reaches_sql():
     with pytest.raises(GrantSyntaxError):
         parse_show_grants(["GRANT SELECT ON `a`.* TO `u`@`%`; DROP DATABASE x"])
     live = dict(privileges={}, roles={}, proxies={}, revokes={})
-    tampered = dict(privileges={'`a`.*': ['SELECT; DROP DATABASE x']}, roles={}, proxies={}, revokes={})
-    with pytest.raises(GrantSyntaxError):
-        diff_account(live, tampered, '`u`@`%`')
+    for tampered in (dict(privileges={'`a`.*': ['SELECT; DROP DATABASE x']}),
+                     dict(privileges={'`a`.*': ['SELECT (`c`) ON *.* TO x; --']}),
+                     dict(privileges={'*.* TO `x`@`%`; DROP DATABASE y; --': ['SELECT']}),
+                     dict(roles={'`r`; DROP DATABASE y': False})):
+        with pytest.raises(GrantSyntaxError):
+            diff_account(live, dict(dict(privileges={}, roles={}, proxies={}, revokes={}), **tampered), '`u`@`%`')
+
+
+def test_an_account_with_an_empty_host_is_not_taken_for_a_role():
+    from ansible_collections.drkit.mysql.plugins.module_utils.grant_syntax import account_key, account_sql
+    assert account_sql('x', '') == '`x`@``' and account_key('x', '') == 'x@'
+    assert account_sql('r', None) == '`r`' and account_key('r', None) == 'r'
 
 
 # -- reading a server -------------------------------------------------------------------------------
