@@ -155,8 +155,8 @@ def timed_failover(monkeypatch, timeline):
     # db-dr's gap: from its previous task's end to this one's (its share of the playbook's time).
     own = [r for r in records if r["event"] == "task_end" and r.get("host") == "db-dr"]
     index = [r["uuid"] for r in own].index(ends[0]["uuid"])
-    task = out.split("latest grants snapshot (when they differ)]")[1].split("TASK [")[0]
-    module_seconds = float(re.search(r"in_process_seconds: ([0-9.]+)", task).group(1))
+    # The result printed with -v (keys in order: account_count ... in_process_seconds), the only one with both.
+    module_seconds = float(re.search(r"account_count: \d+\n(?:.*\n)*?\s*in_process_seconds: ([0-9.]+)", out).group(1))
     return out, dict(ends[0], gap=ends[0]["at"] - own[index - 1]["at"], module_seconds=module_seconds)
 
 
