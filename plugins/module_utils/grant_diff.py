@@ -95,14 +95,14 @@ def grant_statements(account_sql, privileges, roles, proxies):
         items = set(privileges[target])
         with_option = GRANT_OPTION in items
         clause = privilege_clause(items - set([GRANT_OPTION])) or 'USAGE'
-        statements.append('GRANT %s ON %s TO %s%s' % (clause, checked_object(target), account_sql,
-                                                     ' WITH GRANT OPTION' if with_option else ''))
+        suffix = ' WITH GRANT OPTION' if with_option else ''
+        statements.append('GRANT %s ON %s TO %s%s' % (clause, checked_object(target), account_sql, suffix))
     for role in sorted(roles):
-        statements.append('GRANT %s TO %s%s' % (checked_account(role), account_sql,
-                                                 ' WITH ADMIN OPTION' if roles[role] else ''))
+        suffix = ' WITH ADMIN OPTION' if roles[role] else ''
+        statements.append('GRANT %s TO %s%s' % (checked_account(role), account_sql, suffix))
     for proxied in sorted(proxies):
-        statements.append('GRANT PROXY ON %s TO %s%s' % (checked_account(proxied), account_sql,
-                                                       ' WITH GRANT OPTION' if proxies[proxied] else ''))
+        suffix = ' WITH GRANT OPTION' if proxies[proxied] else ''
+        statements.append('GRANT PROXY ON %s TO %s%s' % (checked_account(proxied), account_sql, suffix))
     return statements
 
 
@@ -202,8 +202,8 @@ def diff_account(live, snap, account_sql, live_known=None, snapshot_known=None):
         if GRANT_OPTION in items:
             statements.append('REVOKE GRANT OPTION ON %s FROM %s' % (target, account_sql))
     for target in sorted(revokes_lost):
-        statements.append('REVOKE %s ON %s FROM %s' % (privilege_clause(revokes_lost[target]), target,
-                                                        account_sql))
+        clause = privilege_clause(revokes_lost[target])
+        statements.append('REVOKE %s ON %s FROM %s' % (clause, target, account_sql))
     for role in roles_gained:
         statements.append('REVOKE %s FROM %s' % (role, account_sql))
     for role in admin_gained:

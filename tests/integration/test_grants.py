@@ -168,8 +168,8 @@ def test_failover_gives_the_new_primary_the_snapshot_privileges(patients, rebuil
     out, step = timed_failover(monkeypatch, tmp_path / "first.jsonl")
     assert step["host"] == "db-dr" and step["changed"]
     assert not any("patients" in line for line in app_grants("db-dr"))
-    print("grants step that revoked the wrong grant: module %.3f s, task %.3f s" % (step["module_seconds"],
-                                                                                  step["gap"]))
+    figures = (step["module_seconds"], step["gap"])
+    print("grants step that revoked the wrong grant: module %.3f s, task %.3f s" % figures)
     # The re-run finds nothing to do: the step is a no-op (changed=false).
     rerun, step = timed_failover(monkeypatch, tmp_path / "rerun.jsonl")
     assert not step["changed"]
