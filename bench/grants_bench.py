@@ -38,7 +38,7 @@ def main():
     args = parser.parse_args()
     run_playbook("grants.yml", "-e", "grants_state=snapshot", "-e", "grants_target=db-dr")
     on, off, module = [], [], []
-    for _ in range(args.runs):
+    for _run in range(args.runs):
         wall, result = once(True)
         on.append(wall)
         module.append(result[0])
@@ -49,8 +49,8 @@ def main():
     print("  playbook with the step   %.3f s median [%.3f-%.3f]" % (statistics.median(on), min(on), max(on)))
     print("  playbook, step skipped   %.3f s median [%.3f-%.3f]" % (statistics.median(off), min(off), max(off)))
     print("  added by the step        %.3f s" % (statistics.median(on) - statistics.median(off)))
-    print("  module's own time        %.3f s median [%.3f-%.3f]" % (statistics.median(module), min(module),
-                                                                      max(module)))
+    figures = (statistics.median(module), min(module), max(module))
+    print("  module's own time        %.3f s median [%.3f-%.3f]" % figures)
 
 
 if __name__ == "__main__":
