@@ -7,8 +7,9 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 APT_PACKAGES := mariadb-server mariadb-client mariadb-backup mydumper zstd
-# Only the tests need these: Chromium renders the HTML report headless (tests/integration/test_report_html.py).
-TEST_APT_PACKAGES := chromium
+# Only the tests need these: Chromium renders the HTML report headless (tests/integration/test_report_html.py);
+# HAProxy stands in front of the lab's primary (tests/integration/test_traffic.py, started by the test itself).
+TEST_APT_PACKAGES := chromium haproxy
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 COLLECTION_LINK := .collections/ansible_collections/drkit/mysql
 INVENTORY ?= inventories/lab

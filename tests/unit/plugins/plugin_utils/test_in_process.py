@@ -79,7 +79,7 @@ def test_a_module_that_returns_without_exit_is_a_failure(monkeypatch):
 def test_every_module_with_an_action_exposes_spec_options_and_run():
     import importlib
     for name in ("topology_facts", "fence", "replica", "promote", "validate", "config_settings", "write_probe",
-                 "binlog_archive_facts"):
+                 "binlog_archive_facts", "upgrade_check"):
         code = importlib.import_module("ansible_collections.drkit.mysql.plugins.modules." + name)
         assert isinstance(code.argument_spec(), dict) and callable(code.run)
         assert code.MODULE_OPTIONS.get("supports_check_mode") is True
