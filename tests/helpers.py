@@ -73,3 +73,48 @@ def admin_args(host, **extra):
     args = dict(ADMIN, login_port=LAB_PORTS[host])
     args.update(extra)
     return args
+
+
+class Webhook(object):
+    """A real incoming-webhook stand-in: an HTTP server on 127.0.0.1 in a thread that records every POST."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        posts = self.posts = []
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_POST(self):  # noqa: N802 - http.server's name
+                body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+                posts.append(dict(path=self.path, headers=dict(self.headers), body=body.decode("utf-8")))
+                self.send_response(200)
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def url(self, path="/hooks/T000/B000/secret-path"):
+        return "http://127.0.0.1:%d%s" % (self.server.server_address[1], path)
+
+    def json_posts(self):
+        return [json.loads(p["body"]) for p in self.posts]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def dead_url():
+    """A webhook URL nobody listens on (connection refused at once)."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return "http://127.0.0.1:%d/hooks/dead" % port

@@ -41,3 +41,13 @@ def rebuilt_after(lab):
     """For a test that leaves history no cleanup can undo: rebuild the lab after it."""
     yield
     run_playbook("lab.yml", "-e", "lab_state=reset")
+
+
+@pytest.fixture
+def webhook():
+    """An incoming webhook on 127.0.0.1 that records what it is sent (helpers.Webhook)."""
+    from helpers import Webhook
+
+    hook = Webhook()
+    yield hook
+    hook.close()

@@ -7,6 +7,7 @@ import glob
 import json
 import os
 import socket
+import stat
 
 from helpers import LAB_PORT_BASE, LAB_ROOT, run_playbook, sql
 
@@ -40,9 +41,12 @@ def assert_left_as_it_was():
     assert sql("db-dr", "SELECT MASTER_GTID_WAIT('%s', 30)" % target) == [["0"]]
 
 
-def test_a_drill_matches_the_replica_and_a_failed_one_still_cleans_up_and_extends_the_trend(lab, tmp_path):
+def test_a_drill_matches_the_replica_and_a_failed_one_still_cleans_up_and_extends_the_trend(lab, tmp_path, webhook):
     run_playbook("backup.yml")
-    run_playbook("dr_drill.yml", "-e", "drill_reports_dir=%s" % tmp_path)
+    incident_log = tmp_path / "notify" / "incident.jsonl"
+    notify = ["-e", json.dumps(dict(notify_webhook_url=webhook.url(), notify_webhook_token="drill-token-0815",
+                                    notify_file=str(incident_log), notify_file_format="json"))]
+    run_playbook("dr_drill.yml", "-e", "drill_reports_dir=%s" % tmp_path, *notify)
     [first] = history(tmp_path)
     assert first["outcome"] == "success" and first["matched"] is True and first["engine"] == "dump"
     assert first["restore_seconds"] > 0 and first["replay_seconds"] > 0
@@ -55,11 +59,26 @@ def test_a_drill_matches_the_replica_and_a_failed_one_still_cleans_up_and_extend
     assert report["results"]["replay"]["count"] > 0
     assert report["validation"]["failed"] == 0 and report["validation"]["total"] >= 5
     assert_left_as_it_was()
+    # Start and end notifications (Slack-style {"text": ...}) with the RTO and the report.
+    start, end = [post["text"] for post in webhook.json_posts()]
+    assert start.startswith("[INCIDENT] DR drill on db-dr: started")
+    assert end.startswith("[RESOLVED] DR drill on db-dr: succeeded")
+    assert "RTO: %s s" % first["rto_seconds"] in end and "Report: %s" % newest(tmp_path, "html") in end
+    assert webhook.posts[0]["headers"]["Authorization"] == "Bearer drill-token-0815"
 
     # A second drill that fails half way (at the comparison, with the scratch server up and the replica held).
     proc = run_playbook("dr_drill.yml", "-e", "drill_reports_dir=%s" % tmp_path,
-                        "-e", '{"drill_tables": ["shop.no_such_table"]}', check=False)
+                        "-e", '{"drill_tables": ["shop.no_such_table"]}', *notify, check=False)
     assert proc.returncode != 0 and "The DR drill failed" in proc.stdout
+    assert "drill-token-0815" not in proc.stdout + proc.stderr
+    # The failure is sent too, with the RTO and the report of the failed drill; the file has one JSON line a message.
+    assert stat.S_IMODE(os.stat(str(incident_log)).st_mode) == 0o600
+    messages = [json.loads(line) for line in incident_log.read_text().splitlines()]
+    assert [(m["event"], m["status"]) for m in messages] == [
+        ("start", "started"), ("resolved", "succeeded"), ("start", "started"), ("resolved", "failed")]
+    assert messages[3]["report"] == newest(tmp_path, "html") and messages[3]["rto_seconds"] > 0
+    assert "The DR drill failed" in messages[3]["summary"] and "drill-token-0815" not in incident_log.read_text()
+    assert webhook.json_posts()[3]["text"].startswith("[FAILED] DR drill on db-dr: failed")
     lines = history(tmp_path)
     assert len(lines) == 2 and lines[1]["started"] > first["started"]
     assert lines[1]["outcome"] == "failed" and lines[1]["error"].startswith("Compare the copy")

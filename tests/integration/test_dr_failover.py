@@ -5,11 +5,12 @@ with a live primary, its re-run, then a fresh lab whose primary is killed.
 """
 import json
 import os
+import stat
 import time
 
 import pytest
 
-from helpers import LAB_PORTS, LAB_ROOT, ROOT, recap, run_playbook, sql
+from helpers import LAB_PORTS, LAB_ROOT, ROOT, dead_url, recap, run_playbook, sql
 
 DR_PORT = LAB_PORTS["db-dr"]
 PRIMARY_PORT = LAB_PORTS["db-primary"]
@@ -71,12 +72,27 @@ def wait_for_app_on(port, seconds=15):
     raise AssertionError("the app did not write to port %d: %s" % (port, status))
 
 
-def test_check_mode_shows_the_plan_and_changes_nothing(lab):
-    out = failover("--check", "--diff", check=True).stdout
+def notify_vars(url, path, **extra):
+    """Incident notifications to ``url`` and the file ``path`` (docs/notify.md), with a token."""
+    values = dict(notify_webhook_url=url, notify_webhook_token=TOKEN, notify_file=str(path), notify_who="DBA on call")
+    values.update(extra)
+    return ["-e", json.dumps(values)]
+
+
+TOKEN = "xoxb-never-printed-4711"
+
+
+def test_check_mode_shows_the_plan_and_changes_nothing(lab, webhook, tmp_path):
+    out = failover("--check", "--diff", *notify_vars(webhook.url(), tmp_path / "incident.log"), check=True).stdout
     assert "Promote db-dr (old primary: db-primary, reachable)." in out
     assert "Fence db-primary" in out and "Repoint db-replica to replicate from db-dr" in out
     assert "port = %d" % DR_PORT in out  # the app config diff
     assert_untouched()
+    # Notifications: said, not sent.
+    assert "notify (check mode): would send this start message to http://127.0.0.1:%d/…" \
+        % webhook.server.server_address[1] in out
+    assert "[INCIDENT] DR failover: started" in out and "[RESOLVED] DR failover" in out
+    assert webhook.posts == [] and not (tmp_path / "incident.log").exists()
 
 
 def test_wrong_password_is_refused_with_the_reason(lab):
@@ -114,8 +130,9 @@ def test_errant_transaction_on_candidate_is_refused(rebuilt_after):
     assert_untouched()
 
 
-def test_failover_with_live_primary_fences_it_and_loses_nothing(lab):
-    proc = failover()
+def test_failover_with_live_primary_fences_it_and_loses_nothing(lab, webhook, tmp_path):
+    incident_log = tmp_path / "incident.log"
+    proc = failover("-v", *notify_vars(webhook.url(), incident_log, notify_webhook_format="json"))
     assert proc.returncode == 0, proc.stdout[-4000:]
     assert variable("db-dr", "read_only") == "0" and sql("db-dr", "SHOW SLAVE STATUS") == []
     for host in ("db-primary", "db-replica"):
@@ -130,6 +147,23 @@ def test_failover_with_live_primary_fences_it_and_loses_nothing(lab):
     data = json.load(open(report))
     assert data["outcome"] == "success" and data["new_primary"] == "db-dr" and data["rto_seconds"] > 0
     assert data["rpo"]["lost_transactions"] == 0
+
+    # A start and an end message, to the webhook (with the token) and to the file (0600); never the token in the output.
+    start, end = webhook.json_posts()
+    assert start["event"] == "start" and start["status"] == "started" and start["title"] == "DR failover"
+    assert "[INCIDENT] DR failover: started" in start["text"] and "Contact: DBA on call" in start["text"]
+    assert end["event"] == "resolved" and end["status"] == "succeeded" and end["rto_seconds"] == data["rto_seconds"]
+    assert end["report"] == report[:-len(".json")] + ".html" and "Report: %s" % end["report"] in end["text"]
+    assert "RTO: %s s" % data["rto_seconds"] in end["text"]
+    assert all(p["headers"]["Authorization"] == "Bearer " + TOKEN for p in webhook.posts)
+    assert webhook.posts[0]["path"] == "/hooks/T000/B000/secret-path"
+    assert stat.S_IMODE(os.stat(str(incident_log)).st_mode) == 0o600
+    blocks = incident_log.read_text().strip().split("\n\n")
+    assert [b.splitlines()[0] for b in blocks] == ["[INCIDENT] DR failover: started",
+                                                   "[RESOLVED] DR failover: succeeded"]
+    assert "Report: %s" % end["report"] in blocks[1]
+    assert TOKEN not in proc.stdout + proc.stderr and TOKEN not in incident_log.read_text()
+    assert "secret-path" not in proc.stdout + proc.stderr
 
 
 def test_rerun_after_success_changes_nothing(lab):
@@ -149,14 +183,21 @@ def dead_primary_lab(lab):
     run_playbook("lab.yml", "-e", "lab_state=reset")
 
 
-def test_dead_primary_needs_confirmation_then_fails_over(dead_primary_lab):
-    refused = failover()
+def test_dead_primary_needs_confirmation_then_fails_over(dead_primary_lab, tmp_path):
+    # Notifications to a webhook nobody answers: warnings, the runs go on as without them.
+    incident_log = tmp_path / "incident.log"
+    notify = notify_vars(dead_url(), incident_log)
+    refused = failover(*notify)
     assert refused.returncode != 0
     assert "did not confirm it is dead" in refused.stdout
     assert variable("db-dr", "read_only") == "1"
+    assert "[FAILED] DR failover: refused" in incident_log.read_text()
 
-    proc = failover("-e", "drkit_failover_primary_confirmed_dead=true")
+    proc = failover("-e", "drkit_failover_primary_confirmed_dead=true", *notify)
     assert proc.returncode == 0, proc.stdout[-4000:]
+    assert "could not be reached" in proc.stdout + proc.stderr and "the run goes on" in proc.stdout + proc.stderr
+    assert incident_log.read_text().count("[INCIDENT] DR failover: started") == 2
+    assert "[RESOLVED] DR failover: succeeded" in incident_log.read_text()
     assert variable("db-dr", "read_only") == "0"
     assert source_port("db-replica") == DR_PORT
     wait_for_app_on(DR_PORT)

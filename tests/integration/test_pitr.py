@@ -56,17 +56,23 @@ def test_a_missing_binlog_file_fails_before_anything_is_applied(lab, tmp_path):
     assert schemas == [["0"]]
 
 
-def test_a_stop_point_before_the_backup_is_refused_and_changes_nothing(lab):
+def test_a_stop_point_before_the_backup_is_refused_and_changes_nothing(lab, tmp_path):
     run_playbook("backup.yml")
     status = json.loads(open(os.path.join(LAB_ROOT, "backups", "db-replica-status.json")).read())
     backup_gtid = status["last_good"]["gtid"]
     too_early = "0-1-%d" % (seq(backup_gtid) - 5)
     proc = run_playbook("pitr.yml", "-e", "pitr_target=db-primary", "-e", '{"pitr_tables": ["shop.users"]}',
                         "-e", "pitr_side_schema=shop_early", "-e", "pitr_stop_before_gtid=%s" % too_early,
-                        check=False)
+                        "-e", "notify_file=%s/incident.log" % tmp_path, check=False)
     assert proc.returncode != 0
     assert "is before the start position %s" % backup_gtid in proc.stdout, proc.stdout[-3000:]
     assert "restore an older backup" in proc.stdout
+    # Incident notifications: the start, then the failure with its reason and the time it took.
+    start, end = (tmp_path / "incident.log").read_text().strip().split("\n\n")
+    assert start.startswith("[INCIDENT] PITR of shop.users on db-primary: started")
+    assert "replayed up to just before %s" % too_early in start
+    assert end.startswith("[FAILED] PITR of shop.users on db-primary: failed") and "Elapsed: " in end
+    assert "is before the start position %s" % backup_gtid in end
     # The plan is made before the restore: the side schema was never created.
     assert sql("db-primary", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop_early'") \
         == [["0"]]
