@@ -1,0 +1,250 @@
+# Copyright (c) 2026 drkit.mysql maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Set-based undo: a chunk of reverse operations of one table as a few statements instead of one per row.
+
+Per chunk (up to a few thousand operations of one table and kind, every row key distinct), inside the
+caller's transaction:
+
+1. the operations' images go into a session work table (``CREATE TEMPORARY TABLE`` with the table's own column
+   types, character sets and collations, so values compare exactly as in the table) with multi-row INSERTs;
+2. one ``SELECT ... FROM work LEFT JOIN table ... FOR UPDATE`` reads, for every operation, whether its row exists,
+   whether it still equals the after-image on the checked columns (NULL-safe ``<=>``) and whether it is already
+   reverted - and locks those rows;
+3. one guarded statement writes them all: ``UPDATE table JOIN work ... SET c = IF(flag, before, c) WHERE guard``,
+   ``DELETE table FROM table JOIN work ... WHERE guard`` or ``INSERT INTO table SELECT ... FROM work LEFT JOIN
+   table ... WHERE the key is free``. The guard is the same as the per-row statement's, so a row changed since the
+   event is never written; the rows the SELECT found changed, gone or taken are classified exactly as the per-row
+   path classifies them (conflicts listed, left alone unless ``on_conflict: overwrite``).
+
+When the write does not change exactly the rows step 2 predicted (another session slipped a row into a free key
+under READ COMMITTED), or the server refuses it (a unique secondary key or a foreign key that only the newest-first
+order of the individual rows satisfies), the chunk is rolled back to a savepoint and done row by row.
+
+Temporary tables are not written to a ROW-format binlog (MySQL and MariaDB); the binlog gets the row events of
+the real table only, so replicas apply the same rows. The path is only used when the session's binlog_format is
+ROW (or the binlog is off) and the work tables could be created (the account needs CREATE TEMPORARY TABLES on the
+``drkit_flashback`` schema).
+
+Stdlib only: this file runs on managed hosts with Python 3.8+.
+"""
+import unicodedata
+
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, forced, quote, sql_value
+
+WORK_SCHEMA = "drkit_flashback"
+SAVEPOINT = "drkit_flashback_chunk"
+
+
+def work_name(index):
+    return "%s.%s" % (quote(WORK_SCHEMA), quote("work_%d" % index))
+
+
+def work_table_ddl(info, name):
+    """CREATE TEMPORARY TABLE of the work table of ``info``: seq, and per writable column ``a<i>`` (after-image),
+    ``b<i>`` (before-image), ``f<i>`` (1: the UPDATE sets this column back), all NULLable, the table's types."""
+    parts = ["`seq` INT UNSIGNED NOT NULL PRIMARY KEY"]
+    for i in info.writable:
+        column_type = info.types[i].replace("%", "%%")
+        parts.append("`a%d` %s NULL" % (i, column_type))
+        parts.append("`b%d` %s NULL" % (i, column_type))
+        parts.append("`f%d` TINYINT NULL" % i)
+    return "CREATE TEMPORARY TABLE %s (%s) ENGINE=InnoDB" % (name, ", ".join(parts))
+
+
+def eligible(op):
+    """Whether ``op`` can be undone set-based: a table with a key and known column types, and (UPDATE) a key
+    the event did not change."""
+    info = op.info
+    if info.keyless or info.types is None:
+        return False
+    if op.kind == "update":
+        keyed = set(info.key)
+        return not any(i in keyed for i, _v in op.restore)
+    return True
+
+
+def _normal(value):
+    """A key value as the server may compare it: strings without case, accents or trailing spaces (a collation
+    may call 'abc', 'ABC ' and 'àbc' the same key). Only used to find keys seen twice: over-matching costs a
+    chunk split, never a wrong result."""
+    if isinstance(value, bytes):
+        return value.rstrip(b" \x00")
+    if isinstance(value, str):
+        text = unicodedata.normalize("NFKD", value)
+        return "".join(c for c in text if not unicodedata.combining(c)).casefold().rstrip()
+    return value
+
+
+def row_key(op):
+    """The identity of the row ``op`` writes: (table, normalised key values)."""
+    pairs = op.locate if op.kind != "insert" else [(i, v) for i, v in op.restore if i in op.info.key]
+    return (op.info.name, tuple(_normal(sql_value(v)) for _i, v in sorted(pairs)))
+
+
+def chunk_shape(op):
+    """Operations share a chunk only when they have the same table, kind and guarded columns."""
+    return (op.info.name, op.kind, tuple(i for i, _v in op.guard))
+
+
+class Statements(object):
+    """The SQL of one chunk shape: load the work table, read and lock, write. Built once per shape."""
+
+    def __init__(self, op, work):
+        info = self.info = op.info
+        self.kind = op.kind
+        self.work = work
+        self.guard = [i for i, _v in op.guard]
+        if op.kind == "insert":
+            self.load_columns = ["b%d" % i for i in info.writable]
+            join = " AND ".join("t.%s = w.`b%d`" % (quote(info.columns[i]), i) for i in info.key)
+            same = [i for i in info.writable]
+            same_sql = " AND ".join("t.%s <=> w.`b%d`" % (quote(info.columns[i]), i) for i in same) or "1"
+        else:
+            self.load_columns = ["a%d" % i for i in info.key] + ["a%d" % i for i in self.guard]
+            if op.kind == "update":
+                self.load_columns += ["b%d" % i for i in self.guard] + ["f%d" % i for i in self.guard]
+            join = " AND ".join("t.%s = w.`a%d`" % (quote(info.columns[i]), i) for i in info.key)
+            same_sql = " AND ".join("t.%s <=> w.`a%d`" % (quote(info.columns[i]), i) for i in self.guard) or "1"
+        already_sql = "0"
+        if op.kind == "update":
+            already_sql = " AND ".join("(w.`f%d` = 0 OR t.%s <=> w.`b%d`)" % (i, quote(info.columns[i]), i)
+                                       for i in self.guard) or "1"
+        found = "t.%s IS NOT NULL" % quote(info.columns[info.key[0]])
+        self.load = "INSERT INTO %s (`seq`, %s) VALUES (%s)" % (  # noqa: S608 - quoted identifiers, values are parameters
+            work, ", ".join("`%s`" % c for c in self.load_columns), ", ".join(["%s"] * (len(self.load_columns) + 1)))
+        self.clear = "DELETE FROM %s" % work  # noqa: S608 - quoted identifiers
+        self.read = ("SELECT w.`seq` AS seq, (%s) AS found, (%s) AS same, (%s) AS already "  # noqa: S608 - quoted identifiers
+                     "FROM %s w LEFT JOIN %s %s ON %s ORDER BY w.`seq`"
+                     % (found, same_sql, already_sql, work, info.quoted, "t", join))
+        if op.kind == "update":
+            sets = ", ".join("t.{0} = IF(w.`f{1}`, w.`b{1}`, t.{0})".format(quote(info.columns[i]), i)
+                             for i in self.guard)
+            self.write = "UPDATE %s t JOIN %s w ON %s SET %s WHERE %s" % (  # noqa: S608 - quoted identifiers
+                info.quoted, work, join, sets, same_sql)
+        elif op.kind == "delete":
+            self.write = "DELETE t FROM %s t JOIN %s w ON %s WHERE %s" % (  # noqa: S608 - quoted identifiers
+                info.quoted, work, join, same_sql)
+        else:
+            names = ", ".join(quote(info.columns[i]) for i in info.writable)
+            values = ", ".join("w.`b%d`" % i for i in info.writable)
+            self.write = ("INSERT INTO %s (%s) SELECT %s FROM %s w LEFT JOIN %s t ON %s WHERE %s IS NULL "  # noqa: S608 - quoted identifiers
+                          "ORDER BY w.`seq`" % (info.quoted, names, values, work, info.quoted, join,
+                                                "t.%s" % quote(info.columns[info.key[0]])))
+
+    def row(self, seq, op):
+        """The work-table row of ``op`` (parameters of ``load``)."""
+        if self.kind == "insert":
+            return [seq] + [sql_value(v) for _i, v in op.restore]
+        values = [seq] + [sql_value(v) for _i, v in op.locate] + [sql_value(v) for _i, v in op.guard]
+        if self.kind == "update":
+            restore = dict(op.restore)
+            values += [sql_value(restore[i]) if i in restore else None for i in self.guard]
+            values += [1 if i in restore else 0 for i in self.guard]
+        return values
+
+
+def written(kind, state):
+    """Whether the chunk's write changes the operation's row, from its SELECT state."""
+    if kind == "insert":
+        return not state["found"]
+    return bool(state["found"] and state["same"])
+
+
+class SetApplier(object):
+    """Work tables of one session and the chunk runs. ``available`` is False (and ``reason`` says why) when the
+    server cannot take the set-based path; the caller then undoes every row one by one."""
+
+    def __init__(self, conn, infos, integrity_errors=(), server_errors=(Exception,)):
+        self.conn = conn
+        self.integrity_errors = integrity_errors
+        self.available = False
+        self.reason = None
+        self.works = {}
+        self.statements = {}
+        self.fallbacks = 0
+        candidates = [info for info in infos if not info.keyless and info.types is not None]
+        if not candidates:
+            self.reason = "no table with a key and known column types"
+            return
+        try:
+            with conn.cursor() as cursor:
+                cursor.execute("SELECT @@SESSION.binlog_format AS fmt, @@GLOBAL.log_bin AS log_bin")
+                row = cursor.fetchone()
+                if str(row["log_bin"]) in ("1", "ON") and str(row["fmt"]).upper() != "ROW":
+                    self.reason = "binlog_format is %s, not ROW" % row["fmt"]
+                    return
+                cursor.execute("CREATE DATABASE IF NOT EXISTS %s" % quote(WORK_SCHEMA))
+                for index, info in enumerate(sorted(candidates, key=lambda i: i.name)):
+                    name = work_name(index)
+                    cursor.execute(work_table_ddl(info, name), ())
+                    self.works[info.name] = name
+        except server_errors as exc:
+            self.reason = "the work tables could not be created (%s)" % (exc.args[-1] if exc.args else exc)
+            self.works = {}
+            return
+        self.available = True
+
+    def accepts(self, op):
+        return self.available and op.info.name in self.works and eligible(op)
+
+    def _statements(self, op):
+        shape = chunk_shape(op)
+        if shape not in self.statements:
+            self.statements[shape] = Statements(op, self.works[op.info.name])
+        return self.statements[shape]
+
+    def _load(self, cursor, ops):
+        plan = self._statements(ops[0])
+        cursor.execute(plan.clear, ())
+        cursor.executemany(plan.load, [plan.row(seq, op) for seq, op in enumerate(ops)])
+        return plan
+
+    def apply(self, cursor, ops, on_conflict):
+        """[(outcome, reason)] of a chunk applied set-based, or None when it must be done row by row (nothing of it
+        is then left changed)."""
+        plan = self._load(cursor, ops)
+        cursor.execute(plan.read + " FOR UPDATE", ())
+        states = cursor.fetchall()
+        if len(states) != len(ops):
+            self.fallbacks += 1
+            return None
+        expected = sum(1 for state in states if written(plan.kind, state))
+        cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
+        try:
+            affected = cursor.execute(plan.write, ()) if expected else 0
+        except self.integrity_errors:
+            affected = None
+        if affected != expected:
+            cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
+            self.fallbacks += 1
+            return None
+        results = []
+        for op, state in zip(ops, states):
+            if written(plan.kind, state):
+                results.append(("reverted", None))
+                continue
+            outcome, reason = classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"]))
+            if outcome == "conflict" and on_conflict == "overwrite":
+                unguarded = forced(op)
+                if unguarded is not None:
+                    try:
+                        if cursor.execute(*unguarded):
+                            outcome = "overwritten"
+                    except self.integrity_errors:
+                        pass
+            results.append((outcome, reason))
+        return results
+
+    def predict(self, cursor, ops):
+        """[(outcome, reason)] check mode expects for a chunk, from one read (no lock, nothing written but the
+        session's work table)."""
+        plan = self._load(cursor, ops)
+        cursor.execute(plan.read, ())
+        states = cursor.fetchall()
+        results = []
+        for op, state in zip(ops, states):
+            if written(plan.kind, state):
+                results.append(("reverted", None))
+            else:
+                results.append(classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"])))
+        return results
