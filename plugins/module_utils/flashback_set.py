@@ -96,15 +96,20 @@ class Statements(object):
         self.guard = [i for i, _v in op.guard]
         if op.kind == "insert":
             self.load_columns = ["b%d" % i for i in info.writable]
-            join = " AND ".join("t.%s = w.`b%d`" % (quote(info.columns[i]), i) for i in info.key)
-            same = [i for i in info.writable]
-            same_sql = " AND ".join("t.%s <=> w.`b%d`" % (quote(info.columns[i]), i) for i in same) or "1"
+            image, same = "b", list(info.writable)
         else:
             self.load_columns = ["a%d" % i for i in info.key] + ["a%d" % i for i in self.guard]
             if op.kind == "update":
                 self.load_columns += ["b%d" % i for i in self.guard] + ["f%d" % i for i in self.guard]
-            join = " AND ".join("t.%s = w.`a%d`" % (quote(info.columns[i]), i) for i in info.key)
-            same_sql = " AND ".join("t.%s <=> w.`a%d`" % (quote(info.columns[i]), i) for i in self.guard) or "1"
+            image, same = "a", self.guard
+
+        def join_and_same(ref):
+            join = " AND ".join("%s.%s = w.`%s%d`" % (ref, quote(info.columns[i]), image, i) for i in info.key)
+            same_sql = " AND ".join("%s.%s <=> w.`%s%d`" % (ref, quote(info.columns[i]), image, i)
+                                    for i in same) or "1"
+            return join, same_sql
+
+        join, same_sql = join_and_same("t")
         already_sql = "0"
         if op.kind == "update":
             already_sql = " AND ".join("(w.`f%d` = 0 OR t.%s <=> w.`b%d`)" % (i, quote(info.columns[i]), i)
@@ -122,8 +127,10 @@ class Statements(object):
             self.write = "UPDATE %s t JOIN %s w ON %s SET %s WHERE %s" % (  # noqa: S608 - quoted identifiers
                 info.quoted, work, join, sets, same_sql)
         elif op.kind == "delete":
-            self.write = "DELETE t FROM %s t JOIN %s w ON %s WHERE %s" % (  # noqa: S608 - quoted identifiers
-                info.quoted, work, join, same_sql)
+            # The table by its name, not an alias: MariaDB answers "No database selected" to DELETE t FROM db.x t.
+            full_join, full_same = join_and_same(info.quoted)
+            self.write = "DELETE %s FROM %s JOIN %s w ON %s WHERE %s" % (  # noqa: S608 - quoted identifiers
+                info.quoted, info.quoted, work, full_join, full_same)
         else:
             names = ", ".join(quote(info.columns[i]) for i in info.writable)
             values = ", ".join("w.`b%d`" % i for i in info.writable)

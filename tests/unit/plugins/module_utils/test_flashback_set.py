@@ -75,9 +75,10 @@ def test_delete_and_insert_chunk_statements():
     stamp = datetime.datetime(2026, 11, 24, 9, 14, 0)
     undo_insert = reverse_op(POINTS, "insert", None, [9, "n", None, stamp, 0])
     plan = Statements(undo_insert, WORK)
-    assert plan.write == ("DELETE t FROM `shop`.`user_points` t JOIN `drkit_flashback`.`work_0` w ON "
-                          "t.`user_id` = w.`a0` WHERE t.`name` <=> w.`a1` AND t.`points` <=> w.`a2` AND "
-                          "t.`updated_at` <=> w.`a3`")
+    table = "`shop`.`user_points`"
+    assert plan.write == ("DELETE {0} FROM {0} JOIN `drkit_flashback`.`work_0` w ON {0}.`user_id` = w.`a0` WHERE "
+                          "{0}.`name` <=> w.`a1` AND {0}.`points` <=> w.`a2` AND {0}.`updated_at` <=> w.`a3`"
+                          .format(table))
     assert plan.row(0, undo_insert) == [0, 9, "n", None, stamp] and "AS already" in plan.read
     undo_delete = reverse_op(POINTS, "delete", [9, "n", 5, stamp, 10], None)
     plan = Statements(undo_delete, WORK)
@@ -219,7 +220,7 @@ class ChunkCursor(Cursor):
         self.executed.append((sql, params))
         if sql.startswith("SELECT @@SESSION"):
             self.row = dict(fmt="ROW", log_bin=1)
-        if sql.startswith(("UPDATE `shop`.`user_points` t", "DELETE t", "INSERT INTO `shop`.`user_points` (")):
+        if sql.startswith(("UPDATE `shop`.`user_points` t", "DELETE `shop`", "INSERT INTO `shop`.`user_points` (")):
             if isinstance(self.affected, Exception):
                 raise self.affected
             return self.affected
