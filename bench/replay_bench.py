@@ -52,7 +52,7 @@ CREATE TABLE rb.orders (id BIGINT PRIMARY KEY, account_id INT NOT NULL, amount D
 CREATE TABLE rb.events (id BIGINT PRIMARY KEY, kind VARCHAR(20) NOT NULL, payload JSON NULL, raw BLOB NULL,
   at TIMESTAMP(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6));
 INSERT INTO rb.accounts SELECT seq, CONCAT('owner-', seq), seq * 1.5, seq % 1000, '2026-01-01 00:00:00'
-  FROM seq_1_to_100000;
+  FROM rb.seq_1_to_100000;
 """
 
 
@@ -60,7 +60,7 @@ ROUND = """
 START TRANSACTION;
 INSERT INTO rb.orders SELECT {base} + seq, 1 + (seq * 7919 + {n}) % 100000, seq % 997 + 0.99,
   ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'cancelled'), REPEAT(CONCAT('note ', seq, ' '), 1 + seq % 18),
-  NOW(6) FROM seq_1_to_{rows};
+  NOW(6) FROM rb.seq_1_to_{rows};
 COMMIT;
 START TRANSACTION;
 UPDATE rb.accounts SET balance = balance + 1.25, points = points + 1, updated_at = NOW(6)
@@ -70,7 +70,7 @@ COMMIT;
 START TRANSACTION;
 INSERT INTO rb.events (id, kind, payload, raw) SELECT {base} + seq, ELT(1 + seq % 3, 'login', 'buy', 'view'),
   JSON_OBJECT('order', {base} + seq, 'tags', JSON_ARRAY('a', seq % 10), 'note', 'é😀'),
-  IF(seq % 4 = 0, NULL, UNHEX(SHA2(seq, 256))) FROM seq_1_to_{events};
+  IF(seq % 4 = 0, NULL, UNHEX(SHA2(seq, 256))) FROM rb.seq_1_to_{events};
 DELETE FROM rb.orders WHERE id > {base} - {rows} AND id <= {base} - {rows} + {quarter};
 COMMIT;
 """
