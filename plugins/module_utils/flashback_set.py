@@ -86,21 +86,37 @@ def chunk_shape(op):
     return (op.info.name, op.kind, tuple(i for i, _v in op.guard))
 
 
-class Statements(object):
-    """The SQL of one chunk shape: load the work table, read and lock, write. Built once per shape."""
+def restored_columns(ops):
+    """(columns some UPDATE of the chunk sets back, columns every one of them sets back), positions in order."""
+    some, every = set(), None
+    for op in ops:
+        positions = set(i for i, _v in op.restore)
+        some |= positions
+        every = positions if every is None else every & positions
+    return tuple(sorted(some)), tuple(sorted(every or ()))
 
-    def __init__(self, op, work):
+
+class Statements(object):
+    """The SQL of one chunk shape: load the work table, read (and lock) the rows the write will not change, write.
+
+    For UPDATEs only the columns the chunk's changes set back are loaded and written; a column set back by every
+    row of the chunk is assigned directly, one set back by some rows only through ``IF(flag, before, column)``.
+    """
+
+    def __init__(self, op, work, restored=(), every=()):
         info = self.info = op.info
         self.kind = op.kind
         self.work = work
         self.guard = [i for i, _v in op.guard]
+        self.restored = list(restored)
+        self.flagged = [i for i in restored if i not in every]
         if op.kind == "insert":
             self.load_columns = ["b%d" % i for i in info.writable]
             image, same = "b", list(info.writable)
         else:
             self.load_columns = ["a%d" % i for i in info.key] + ["a%d" % i for i in self.guard]
             if op.kind == "update":
-                self.load_columns += ["b%d" % i for i in self.guard] + ["f%d" % i for i in self.guard]
+                self.load_columns += ["b%d" % i for i in self.restored] + ["f%d" % i for i in self.flagged]
             image, same = "a", self.guard
 
         def join_and_same(ref):
@@ -112,18 +128,22 @@ class Statements(object):
         join, same_sql = join_and_same("t")
         already_sql = "0"
         if op.kind == "update":
-            already_sql = " AND ".join("(w.`f%d` = 0 OR t.%s <=> w.`b%d`)" % (i, quote(info.columns[i]), i)
-                                       for i in self.guard) or "1"
+            already_sql = " AND ".join(("(w.`f{1}` = 0 OR t.{0} <=> w.`b{1}`)" if i in self.flagged else
+                                        "t.{0} <=> w.`b{1}`").format(quote(info.columns[i]), i)
+                                       for i in self.restored) or "1"
         found = "t.%s IS NOT NULL" % quote(info.columns[info.key[0]])
         self.load = "INSERT INTO %s (`seq`, %s) VALUES (%s)" % (  # noqa: S608 - quoted identifiers, values are parameters
             work, ", ".join("`%s`" % c for c in self.load_columns), ", ".join(["%s"] * (len(self.load_columns) + 1)))
         self.clear = "DELETE FROM %s" % work  # noqa: S608 - quoted identifiers
+        # Only the operations the write will not do come back: gone, changed since, or (INSERT) key taken.
+        kept = "%s IS NULL OR NOT (%s)" % (found.replace(" IS NOT NULL", ""), same_sql) if op.kind != "insert" \
+            else found
         self.read = ("SELECT w.`seq` AS seq, (%s) AS found, (%s) AS same, (%s) AS already "  # noqa: S608 - quoted identifiers
-                     "FROM %s w LEFT JOIN %s %s ON %s ORDER BY w.`seq`"
-                     % (found, same_sql, already_sql, work, info.quoted, "t", join))
+                     "FROM %s w LEFT JOIN %s t ON %s WHERE %s ORDER BY w.`seq`"
+                     % (found, same_sql, already_sql, work, info.quoted, join, kept))
         if op.kind == "update":
-            sets = ", ".join("t.{0} = IF(w.`f{1}`, w.`b{1}`, t.{0})".format(quote(info.columns[i]), i)
-                             for i in self.guard)
+            sets = ", ".join(("t.{0} = IF(w.`f{1}`, w.`b{1}`, t.{0})" if i in self.flagged else
+                              "t.{0} = w.`b{1}`").format(quote(info.columns[i]), i) for i in self.restored)
             self.write = "UPDATE %s t JOIN %s w ON %s SET %s WHERE %s" % (  # noqa: S608 - quoted identifiers
                 info.quoted, work, join, sets, same_sql)
         elif op.kind == "delete":
@@ -145,16 +165,9 @@ class Statements(object):
         values = [seq] + [sql_value(v) for _i, v in op.locate] + [sql_value(v) for _i, v in op.guard]
         if self.kind == "update":
             restore = dict(op.restore)
-            values += [sql_value(restore[i]) if i in restore else None for i in self.guard]
-            values += [1 if i in restore else 0 for i in self.guard]
+            values += [sql_value(restore[i]) if i in restore else None for i in self.restored]
+            values += [1 if i in restore else 0 for i in self.flagged]
         return values
-
-
-def written(kind, state):
-    """Whether the chunk's write changes the operation's row, from its SELECT state."""
-    if kind == "insert":
-        return not state["found"]
-    return bool(state["found"] and state["same"])
 
 
 class SetApplier(object):
@@ -194,44 +207,29 @@ class SetApplier(object):
     def accepts(self, op):
         return self.available and op.info.name in self.works and eligible(op)
 
-    def _statements(self, op):
-        shape = chunk_shape(op)
+    def _statements(self, ops):
+        op = ops[0]
+        restored, every = restored_columns(ops) if op.kind == "update" else ((), ())
+        shape = (chunk_shape(op), restored, every)
         if shape not in self.statements:
-            self.statements[shape] = Statements(op, self.works[op.info.name])
+            self.statements[shape] = Statements(op, self.works[op.info.name], restored, every)
         return self.statements[shape]
 
     def _load(self, cursor, ops):
-        plan = self._statements(ops[0])
+        plan = self._statements(ops)
         cursor.execute(plan.clear, ())
         cursor.executemany(plan.load, [plan.row(seq, op) for seq, op in enumerate(ops)])
         return plan
 
-    def apply(self, cursor, ops, on_conflict):
-        """[(outcome, reason)] of a chunk applied set-based, or None when it must be done row by row (nothing of it
-        is then left changed)."""
-        plan = self._load(cursor, ops)
-        cursor.execute(plan.read + " FOR UPDATE", ())
-        states = cursor.fetchall()
-        if len(states) != len(ops):
-            self.fallbacks += 1
-            return None
-        expected = sum(1 for state in states if written(plan.kind, state))
-        cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
-        try:
-            affected = cursor.execute(plan.write, ()) if expected else 0
-        except self.integrity_errors:
-            affected = None
-        if affected != expected:
-            cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
-            self.fallbacks += 1
-            return None
+    def _outcomes(self, ops, misses, cursor=None, on_conflict="skip"):
         results = []
-        for op, state in zip(ops, states):
-            if written(plan.kind, state):
+        for seq, op in enumerate(ops):
+            state = misses.get(seq)
+            if state is None:
                 results.append(("reverted", None))
                 continue
             outcome, reason = classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"]))
-            if outcome == "conflict" and on_conflict == "overwrite":
+            if cursor is not None and outcome == "conflict" and on_conflict == "overwrite":
                 unguarded = forced(op)
                 if unguarded is not None:
                     try:
@@ -242,16 +240,32 @@ class SetApplier(object):
             results.append((outcome, reason))
         return results
 
+    def apply(self, cursor, ops, on_conflict):
+        """[(outcome, reason)] of a chunk applied set-based, or None when it must be done row by row (nothing of it
+        is then left changed).
+
+        The rows the write will not change are read first and locked (``FOR UPDATE``, as the per-row probe); the
+        write must then change exactly the others, else (a row changed in between, a key taken, a refusal by the
+        server) it is rolled back to the savepoint.
+        """
+        plan = self._load(cursor, ops)
+        cursor.execute(plan.read + " FOR UPDATE", ())
+        misses = dict((int(row["seq"]), row) for row in cursor.fetchall())
+        expected = len(ops) - len(misses)
+        cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
+        try:
+            affected = cursor.execute(plan.write, ()) if expected else 0
+        except self.integrity_errors:
+            affected = None
+        if affected != expected:
+            cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
+            self.fallbacks += 1
+            return None
+        return self._outcomes(ops, misses, cursor, on_conflict)
+
     def predict(self, cursor, ops):
         """[(outcome, reason)] check mode expects for a chunk, from one read (no lock, nothing written but the
         session's work table)."""
         plan = self._load(cursor, ops)
         cursor.execute(plan.read, ())
-        states = cursor.fetchall()
-        results = []
-        for op, state in zip(ops, states):
-            if written(plan.kind, state):
-                results.append(("reverted", None))
-            else:
-                results.append(classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"])))
-        return results
+        return self._outcomes(ops, dict((int(row["seq"]), row) for row in cursor.fetchall()))

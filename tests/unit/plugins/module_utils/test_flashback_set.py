@@ -8,6 +8,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import (
     SetApplier,
     Statements,
     eligible,
+    restored_columns,
     row_key,
     work_name,
     work_table_ddl,
@@ -49,26 +50,39 @@ def test_work_table_has_the_table_types_for_writable_columns_only():
     assert (work_table_ddl(info, WORK) % ()).count("enum('50%')") == 2
 
 
-def test_update_chunk_statements_are_guarded_null_safe_and_set_only_changed_columns():
-    op = update(7, 10, 0)
-    plan = Statements(op, WORK)
-    assert plan.load == ("INSERT INTO `drkit_flashback`.`work_0` (`seq`, `a0`, `a1`, `a2`, `a3`, `b1`, `b2`, `b3`, "
-                         "`f1`, `f2`, `f3`) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)")
+def test_update_chunk_statements_are_guarded_null_safe_and_set_back_only_what_changed():
     stamp = datetime.datetime(2026, 11, 24, 9, 14, 0, 123456)
-    assert plan.row(3, op) == [3, 7, "u", 0, stamp, None, 10, None, 0, 1, 0]
+    op = update(7, 10, 0)
+    plan = Statements(op, WORK, *restored_columns([op]))
+    # Only points was changed by the event: it alone is loaded as a before-image and set back, without a flag.
+    assert plan.load == ("INSERT INTO `drkit_flashback`.`work_0` (`seq`, `a0`, `a1`, `a2`, `a3`, `b2`) "
+                         "VALUES (%s, %s, %s, %s, %s, %s)")
+    assert plan.row(3, op) == [3, 7, "u", 0, stamp, 10]
     guard = "t.`name` <=> w.`a1` AND t.`points` <=> w.`a2` AND t.`updated_at` <=> w.`a3`"
     assert plan.write == ("UPDATE `shop`.`user_points` t JOIN `drkit_flashback`.`work_0` w ON t.`user_id` = w.`a0` "
-                          "SET t.`name` = IF(w.`f1`, w.`b1`, t.`name`), t.`points` = IF(w.`f2`, w.`b2`, t.`points`), "
-                          "t.`updated_at` = IF(w.`f3`, w.`b3`, t.`updated_at`) WHERE " + guard)
+                          "SET t.`points` = w.`b2` WHERE " + guard)
+    # The read returns only what the write will not change: gone or changed since.
     assert plan.read == ("SELECT w.`seq` AS seq, (t.`user_id` IS NOT NULL) AS found, (%s) AS same, "
-                         "((w.`f1` = 0 OR t.`name` <=> w.`b1`) AND (w.`f2` = 0 OR t.`points` <=> w.`b2`) AND "
-                         "(w.`f3` = 0 OR t.`updated_at` <=> w.`b3`)) AS already FROM `drkit_flashback`.`work_0` w "
-                         "LEFT JOIN `shop`.`user_points` t ON t.`user_id` = w.`a0` ORDER BY w.`seq`" % guard)
+                         "(t.`points` <=> w.`b2`) AS already FROM `drkit_flashback`.`work_0` w "
+                         "LEFT JOIN `shop`.`user_points` t ON t.`user_id` = w.`a0` WHERE t.`user_id` IS NULL OR "
+                         "NOT (%s) ORDER BY w.`seq`" % (guard, guard))
+    # Two changes setting back different columns: the one not set back by both goes through a flag.
+    renamed = update(8, 10, 0, name="v")
+    renamed.restore.append((1, "old"))
+    restored, every = restored_columns([op, renamed])
+    assert (restored, every) == ((1, 2), (2,))
+    plan = Statements(op, WORK, restored, every)
+    assert plan.write.startswith("UPDATE `shop`.`user_points` t JOIN `drkit_flashback`.`work_0` w ON "
+                                 "t.`user_id` = w.`a0` SET t.`name` = IF(w.`f1`, w.`b1`, t.`name`), "
+                                 "t.`points` = w.`b2` WHERE ")
+    assert "((w.`f1` = 0 OR t.`name` <=> w.`b1`) AND t.`points` <=> w.`b2`) AS already" in plan.read
+    assert plan.row(0, op) == [0, 7, "u", 0, stamp, None, 10, 0]
+    assert plan.row(1, renamed) == [1, 8, "v", 0, stamp, "old", 10, 1]
     # columns: [points] - only points is guarded and set back.
     only = reverse_op(POINTS, "update", [7, "u", 10, stamp, 0], [7, "x", 0, stamp, 0], columns=[2])
-    plan = Statements(only, WORK)
-    assert plan.write.endswith("SET t.`points` = IF(w.`f2`, w.`b2`, t.`points`) WHERE t.`points` <=> w.`a2`")
-    assert plan.row(0, only) == [0, 7, 0, 10, 1]
+    plan = Statements(only, WORK, *restored_columns([only]))
+    assert plan.write.endswith("SET t.`points` = w.`b2` WHERE t.`points` <=> w.`a2`")
+    assert plan.row(0, only) == [0, 7, 0, 10]
 
 
 def test_delete_and_insert_chunk_statements():
@@ -80,14 +94,16 @@ def test_delete_and_insert_chunk_statements():
                           "{0}.`name` <=> w.`a1` AND {0}.`points` <=> w.`a2` AND {0}.`updated_at` <=> w.`a3`"
                           .format(table))
     assert plan.row(0, undo_insert) == [0, 9, "n", None, stamp] and "AS already" in plan.read
+    assert "WHERE t.`user_id` IS NULL OR NOT (t.`name` <=> w.`a1`" in plan.read
     undo_delete = reverse_op(POINTS, "delete", [9, "n", 5, stamp, 10], None)
     plan = Statements(undo_delete, WORK)
     assert plan.write == ("INSERT INTO `shop`.`user_points` (`user_id`, `name`, `points`, `updated_at`) SELECT "
                           "w.`b0`, w.`b1`, w.`b2`, w.`b3` FROM `drkit_flashback`.`work_0` w LEFT JOIN "
                           "`shop`.`user_points` t ON t.`user_id` = w.`b0` WHERE t.`user_id` IS NULL ORDER BY w.`seq`")
     assert plan.row(4, undo_delete) == [4, 9, "n", 5, stamp]
-    # The row exists with the same values: found and same (already there).
+    # A row with the key exists (same values: already there; others: a conflict): only those come back.
     assert "t.`user_id` <=> w.`b0` AND t.`name` <=> w.`b1`" in plan.read
+    assert plan.read.endswith("WHERE t.`user_id` IS NOT NULL ORDER BY w.`seq`")
 
 
 def test_eligible_needs_a_key_types_and_an_unchanged_key():
@@ -246,7 +262,7 @@ def state(seq, found=1, same=1, already=0):
 
 
 def test_set_applier_classifies_a_chunk_like_row_by_row():
-    states = [state(0), state(1, same=0, already=1), state(2, same=0), state(3, found=0)]
+    states = [state(1, same=0, already=1), state(2, same=0), state(3, found=0)]  # what the write will not change
     cursor = ChunkCursor(states, affected=1, gone=[4])
     setter = SetApplier(ChunkConn(cursor), [POINTS])
     assert setter.available and setter.works == {"shop.user_points": WORK}
@@ -263,7 +279,8 @@ def test_set_applier_classifies_a_chunk_like_row_by_row():
 
 
 def test_set_applier_rolls_the_chunk_back_when_the_write_is_not_what_the_read_predicted():
-    cursor = ChunkCursor([state(0), state(1)], affected=1)
+    # Both rows were to be written, but one changed in between: the guarded write changed only the other.
+    cursor = ChunkCursor([], affected=1)
     setter = SetApplier(ChunkConn(cursor), [POINTS])
     assert setter.apply(cursor, [update(1, 10, 0), update(2, 10, 0)], "skip") is None
     assert cursor.executed[-1][0] == "ROLLBACK TO SAVEPOINT %s" % SAVEPOINT and setter.fallbacks == 1
@@ -271,7 +288,7 @@ def test_set_applier_rolls_the_chunk_back_when_the_write_is_not_what_the_read_pr
     class Duplicate(Exception):
         pass
 
-    cursor = ChunkCursor([state(0, found=0)], affected=Duplicate(1062, "Duplicate entry"))
+    cursor = ChunkCursor([], affected=Duplicate(1062, "Duplicate entry"))
     setter = SetApplier(ChunkConn(cursor), [POINTS], integrity_errors=(Duplicate,))
     assert setter.apply(cursor, [reverse_op(POINTS, "delete", [1, "u", 1, None, 0], None)], "skip") is None
     assert cursor.executed[-1][0].startswith("ROLLBACK TO SAVEPOINT")
@@ -298,7 +315,7 @@ def test_set_applier_is_off_without_row_binlog_or_work_tables():
 
 
 def test_check_mode_judges_a_chunk_with_one_read_without_locking():
-    states = [state(0), state(1, same=0, already=1), state(2, found=0)] + [state(n) for n in range(3, 10)]
+    states = [state(1, same=0, already=1), state(2, found=0)]
     cursor = ChunkCursor(states, affected=0)
     conn = ChunkConn(cursor)
     setter = SetApplier(conn, [POINTS])
