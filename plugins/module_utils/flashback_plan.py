@@ -132,6 +132,9 @@ def table_info(schema, table, binlog_columns, column_rows, key_rows, json_type=F
 _TYPE_RE = re.compile(r"^[a-z][a-z0-9 _]*(\([0-9a-z ,'_.\\-]*\))?( unsigned)?( zerofill)?$")
 
 
+_CHARACTER_TYPES = ("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum(", "set(")
+
+
 def column_types(column_rows):
     """Each column's type as a definition (``varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin``), or None
     when one of them is missing or not a plain type name (then the table is undone row by row)."""
@@ -142,7 +145,8 @@ def column_types(column_rows):
                 ("enum(", "set(")):
             return None
         charset, collation = _text(row.get("CHARACTER_SET_NAME")), _text(row.get("COLLATION_NAME"))
-        if charset and collation:
+        # Only character types take a character set (MySQL reports utf8mb4_bin for JSON, which takes none).
+        if charset and collation and column_type.lower().startswith(_CHARACTER_TYPES):
             if not re.match(r"^\w+$", charset) or not re.match(r"^\w+$", collation):
                 return None
             column_type += " CHARACTER SET %s COLLATE %s" % (charset, collation)

@@ -212,6 +212,8 @@ class SetApplier(object):
         restored, every = restored_columns(ops) if op.kind == "update" else ((), ())
         shape = (chunk_shape(op), restored, every)
         if shape not in self.statements:
+            if len(self.statements) >= 64:  # bounded: chunks restoring ever other column sets rebuild their SQL
+                self.statements.clear()
             self.statements[shape] = Statements(op, self.works[op.info.name], restored, every)
         return self.statements[shape]
 

@@ -36,6 +36,15 @@ def test_column_types_carry_character_set_and_collation_and_refuse_odd_types():
                                   "enum('a%','b''c') CHARACTER SET latin1 COLLATE latin1_swedish_ci",
                                   "decimal(20,6)", "json", "datetime(6)"]
     assert column_types([dict(COLUMN_TYPE="int; DROP TABLE x")]) is None
+    # MySQL 8 (information_schema.COLUMNS as it answers): no display widths, JSON with a collation it takes none of.
+    mysql8 = [dict(COLUMN_TYPE="int unsigned", CHARACTER_SET_NAME=None, COLLATION_NAME=None),
+              dict(COLUMN_TYPE="json", CHARACTER_SET_NAME="utf8mb4", COLLATION_NAME="utf8mb4_bin"),
+              dict(COLUMN_TYPE="varchar(64)", CHARACTER_SET_NAME="utf8mb4", COLLATION_NAME="utf8mb4_0900_ai_ci"),
+              dict(COLUMN_TYPE="timestamp(6)"), dict(COLUMN_TYPE="longtext", CHARACTER_SET_NAME="utf8mb4",
+                                                     COLLATION_NAME="utf8mb4_0900_ai_ci")]
+    assert column_types(mysql8) == ["int unsigned", "json",
+                                    "varchar(64) CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci", "timestamp(6)",
+                                    "longtext CHARACTER SET utf8mb4 COLLATE utf8mb4_0900_ai_ci"]
     assert column_types([dict(COLUMN_TYPE=None)]) is None
 
 
