@@ -209,6 +209,7 @@ class Bench(object):
                       stop_before_gtid=state["gtid"], tables=["shop.user_points"], rewrite_db=dict(shop="shop_pitr"))
         steps = []
         plan = self.module("binlog_replay", common, check_mode=True)
+        planned = plan["result"].get("count")
         steps.append(("binlog_replay plan (check mode)", plan))
         steps.append(("restore shop.user_points into shop_pitr",
                       self.module("restore", dict(src=state["backup"], tables=["shop.user_points"],
@@ -216,7 +217,7 @@ class Bench(object):
         steps.append(("binlog_replay backup GTID .. before the bad GTID", self.module("binlog_replay", common)))
         steps.append(("table_swap record", self.module("table_swap", dict(
             side_schema="shop_pitr", tables=["shop.user_points"], action="record",
-            record=dict(request="bench", applied=plan["result"].get("count"))))))
+            record=dict(request="bench", applied=planned)))))
         steps.append(("table_swap swap", self.module("table_swap", dict(
             side_schema="shop_pitr", tables=["shop.user_points"], action="swap"))))
         out = []
@@ -227,7 +228,7 @@ class Bench(object):
             out.append(record)
         return dict(seconds=round(sum(s["seconds"] for s in out), 3),
                     peak_tree_rss_mb=max(s["peak_tree_rss_mb"] for s in out), steps=out,
-                    replayed_transactions=plan["result"].get("count"))
+                    replayed_transactions=planned)
 
     def run(self):
         state = self.prepare()
@@ -242,6 +243,7 @@ class Bench(object):
             record = method(state)
             record["load_before"] = round(load, 2)
             record.update(self.compare())
+            record["later_changes_lost"] = self.args.later_rows - record["of_which_changed_later"]
             results[name] = record
             log("  %.1f s, peak tree RSS %.1f MB, %s" % (record["seconds"], record["peak_tree_rss_mb"],
                                                          dict((k, record[k]) for k in (
@@ -297,9 +299,10 @@ def main():
                   restore_pitr="c) restore + PITR (pitr.yml's modules)")
     for key, label in labels.items():
         r = results[key]
-        print("%-42s %7.1f s  peak tree RSS %6.1f MB  rows differing from pre-incident %d (changed later: %d)"
-              % (label, r["seconds"], r["peak_tree_rss_mb"], r["rows_differing_from_pre_incident"],
-                 r["of_which_changed_later"]))
+        print("%-42s %7.1f s  peak tree RSS %6.1f MB  rows differing from pre-incident %d (changed later: %d), "
+              "later changes lost %d" % (label, r["seconds"], r["peak_tree_rss_mb"],
+                                         r["rows_differing_from_pre_incident"], r["of_which_changed_later"],
+                                         r["later_changes_lost"]))
     print("restore+PITR / drkit flashback: %.1fx (target >= %.0fx: %s); drkit / mariadb-binlog --flashback: %.1fx"
           % (summary["ratios"]["restore_pitr_over_drkit_flashback"], TARGET,
              "met" if summary["target_met"] else "NOT met", summary["ratios"]["drkit_flashback_over_mariadb_binlog"]))
