@@ -21,7 +21,9 @@ b) ``mariadb-binlog --flashback --start-position --stop-position FILE | mariadb`
 c) restore + PITR the way ``playbooks/pitr.yml`` does it: ``binlog_replay`` plan (check mode), ``restore`` of
    shop.user_points from the backup into shop_pitr, ``binlog_replay`` from the backup's GTID set up to
    ``stop_before_gtid`` = the bad GTID (tables, rewrite_db shop -> shop_pitr, new GTIDs), ``table_swap`` record
-   and swap. Later traffic is lost (the table is the pre-incident one).
+   and swap. Later traffic is lost (the table is the pre-incident one);
+d) (with --base-ref, default 6a2b8ff: the code before the set-based undo) the same flashback module row by row, for
+   a comparison under the same load.
 
 Each result is compared with a copy of the table taken just before the incident (``sql_log_bin=0``): the rows
 that differ and whether they are the ones changed later. Wall seconds (sum of the steps for c), peak RSS of each
@@ -80,7 +82,7 @@ class Bench(object):
     def login(self):
         return dict(login_host="127.0.0.1", login_port=PORT, login_user=USER, login_password=self.password)
 
-    def module(self, name, args, check_mode=False):
+    def module(self, name, args, check_mode=False, env=None):
         args = dict(self.login(), **args)
         if check_mode:
             args["_ansible_check_mode"] = True
@@ -90,7 +92,7 @@ class Bench(object):
             out = record.pop("out")
             record["result"] = json.loads(out[out.find("{"):])
         else:
-            record = run_module(MODULES + name, args, module_env())
+            record = run_module(MODULES + name, args, env or module_env())
         result = record["result"]
         if result.get("failed"):
             raise SystemExit("%s failed: %s" % (name, result.get("msg")))
@@ -193,6 +195,28 @@ class Bench(object):
             "statement_count"))
         return record
 
+    def base_collection(self):
+        """The plugins of --base-ref (the row-by-row flashback before this work) as a collection of their own."""
+        target = self.root / "base" / "ansible_collections" / "drkit" / "mysql"
+        if target.exists():
+            shutil.rmtree(target)
+        target.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", self.args.base_ref, "plugins"], cwd=str(REPO),
+                                 capture_output=True, check=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(target)], input=archive, check=True)
+        env = module_env()
+        env["PYTHONPATH"] = str(self.root / "base")
+        return env
+
+    def row_by_row(self, state):
+        record = self.module("flashback", dict(path=str(self.archive), files=state["files"], gtids=[state["gtid"]],
+                                               batch_size=self.args.batch), env=self.base_collection())
+        result = record.pop("result")
+        record["module_result"] = dict((k, result.get(k)) for k in (
+            "rows_reverted", "conflicts", "skipped", "overwritten", "seconds", "statement_count"))
+        record["code"] = self.args.base_ref
+        return record
+
     def baseline(self, state):
         self.server.sql("SET GLOBAL max_allowed_packet = 1073741824")
         script = ("mariadb-binlog --flashback --start-position=%d --stop-position=%d %s | mariadb --no-defaults "
@@ -235,8 +259,11 @@ class Bench(object):
         log("incident: %s (%d rows), binlogs %.1f MB in %d files" % (state["gtid"], state["incident_rows"],
                                                                       state["binlog_mb"], len(state["files"])))
         results = {}
-        for name, method in (("drkit_flashback", self.drkit_flashback), ("mariadb_binlog_flashback", self.baseline),
-                             ("restore_pitr", self.restore_pitr)):
+        methods = [("drkit_flashback", self.drkit_flashback), ("mariadb_binlog_flashback", self.baseline),
+                   ("restore_pitr", self.restore_pitr)]
+        if self.args.base_ref:
+            methods.append(("drkit_flashback_row_by_row", self.row_by_row))
+        for name, method in methods:
             self.reset()
             log(name)
             load = os.getloadavg()[0]
@@ -251,9 +278,11 @@ class Bench(object):
                                                              "of_which_changed_later", "still_zero"))))
         self.server.stop()
         a, b, c = (results[k]["seconds"] for k in ("drkit_flashback", "mariadb_binlog_flashback", "restore_pitr"))
-        return dict(state=state, results=results, ratios=dict(
-            restore_pitr_over_drkit_flashback=round(c / a, 2), drkit_flashback_over_mariadb_binlog=round(a / b, 2),
-            restore_pitr_over_mariadb_binlog=round(c / b, 2)), target=TARGET, target_met=c / a >= TARGET)
+        ratios = dict(restore_pitr_over_drkit_flashback=round(c / a, 2), drkit_flashback_over_mariadb_binlog=round(
+            a / b, 2), restore_pitr_over_mariadb_binlog=round(c / b, 2))
+        if "drkit_flashback_row_by_row" in results:
+            ratios["row_by_row_over_set_based"] = round(results["drkit_flashback_row_by_row"]["seconds"] / a, 2)
+        return dict(state=state, results=results, ratios=ratios, target=TARGET, target_met=c / a >= TARGET)
 
 
 def git(*argv):
@@ -277,6 +306,8 @@ def main():
     parser.add_argument("--later-rows", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--keep-data", action="store_true")
+    parser.add_argument("--base-ref", default="6a2b8ff",
+                        help="also run the flashback module of this commit (row by row); empty: skip")
     parser.add_argument("--no-json", action="store_true")
     args = parser.parse_args()
     bench = Bench(args)
@@ -296,8 +327,11 @@ def main():
           % (args.rows, args.before_rows, state["gtid"], state["incident_rows"], args.later_rows, state["binlog_mb"]))
     labels = dict(drkit_flashback="a) drkit.mysql.flashback (guarded)",
                   mariadb_binlog_flashback="b) mariadb-binlog --flashback | mariadb",
-                  restore_pitr="c) restore + PITR (pitr.yml's modules)")
+                  restore_pitr="c) restore + PITR (pitr.yml's modules)",
+                  drkit_flashback_row_by_row="d) drkit flashback row by row (%s)" % args.base_ref)
     for key, label in labels.items():
+        if key not in results:
+            continue
         r = results[key]
         print("%-42s %7.1f s  peak tree RSS %6.1f MB  rows differing from pre-incident %d (changed later: %d), "
               "later changes lost %d" % (label, r["seconds"], r["peak_tree_rss_mb"],
@@ -306,6 +340,8 @@ def main():
     print("restore+PITR / drkit flashback: %.1fx (target >= %.0fx: %s); drkit / mariadb-binlog --flashback: %.1fx"
           % (summary["ratios"]["restore_pitr_over_drkit_flashback"], TARGET,
              "met" if summary["target_met"] else "NOT met", summary["ratios"]["drkit_flashback_over_mariadb_binlog"]))
+    if "row_by_row_over_set_based" in summary["ratios"]:
+        print("row by row / set-based: %.1fx" % summary["ratios"]["row_by_row_over_set_based"])
     if not args.no_json:
         path = result_path()
         path.write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")

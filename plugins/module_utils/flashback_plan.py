@@ -232,8 +232,10 @@ def reverse_op(info, operation, before, after, columns=None, gtid=None):
                    if not _same(b, a)]
         if not restore:
             return None
-        locate = _pairs(after, info.key or info.writable, info, "after")
-        guard = current if columns is not None else _pairs(after, info.writable, info, "after")
+        # (chosen is info.writable without columns: the after-image pairs are read once)
+        guard = current if columns is not None or chosen is info.writable else _pairs(after, info.writable, info,
+                                                                                       "after")
+        locate = _pairs(after, info.key, info, "after") if info.key else guard
         if not info.keyless:
             keyed = set(info.key)
             guard = [(i, v) for i, v in guard if i not in keyed]

@@ -27,12 +27,15 @@ ROW (or the binlog is off) and the work tables could be created (the account nee
 
 Stdlib only: this file runs on managed hosts with Python 3.8+.
 """
+import datetime
+import decimal
 import unicodedata
 
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, forced, quote, sql_value
 
 WORK_SCHEMA = "drkit_flashback"
 SAVEPOINT = "drkit_flashback_chunk"
+LOAD_BYTES = 1 << 20  # SQL text per work-table INSERT (max_allowed_packet is 16 MB or more by default)
 
 
 def work_name(index):
@@ -78,12 +81,40 @@ def _normal(value):
 def row_key(op):
     """The identity of the row ``op`` writes: (table, normalised key values)."""
     pairs = op.locate if op.kind != "insert" else [(i, v) for i, v in op.restore if i in op.info.key]
+    if len(pairs) == 1 and type(pairs[0][1]) is int:  # the usual integer primary key, fast
+        return (op.info.name, pairs[0][1])
     return (op.info.name, tuple(_normal(sql_value(v)) for _i, v in sorted(pairs)))
 
 
 def chunk_shape(op):
-    """Operations share a chunk only when they have the same table, kind and guarded columns."""
-    return (op.info.name, op.kind, tuple(i for i, _v in op.guard))
+    """Operations share a chunk only when they have the same table, kind and guarded columns (the guard of one
+    table and kind is the same for every change of one flashback: the table's writable columns, or ``columns``)."""
+    return (op.info.name, op.kind, len(op.guard))
+
+
+def fast_literal(conn):
+    """A function rendering one value as an SQL literal: the common types directly, the others (bytes, floats,
+    dates, times...) with the connection's own ``literal``. Strings are escaped by the connection (it knows
+    NO_BACKSLASH_ESCAPES)."""
+    literal = conn.literal
+    escape_string = getattr(conn, "escape_string", None)
+    datetime_type, decimal_type = datetime.datetime, decimal.Decimal
+
+    def render(value):
+        kind = type(value)
+        if value is None:
+            return "NULL"
+        if kind is int:
+            return str(value)
+        if kind is str and escape_string is not None:
+            return "'%s'" % escape_string(value)
+        if kind is datetime_type and value.tzinfo is None:
+            return "'%04d-%02d-%02d %02d:%02d:%02d.%06d'" % (value.year, value.month, value.day, value.hour,
+                                                            value.minute, value.second, value.microsecond)
+        if kind is decimal_type and value.is_finite():
+            return format(value, "f")
+        return literal(value)
+    return render
 
 
 def restored_columns(ops):
@@ -132,8 +163,9 @@ class Statements(object):
                                         "t.{0} <=> w.`b{1}`").format(quote(info.columns[i]), i)
                                        for i in self.restored) or "1"
         found = "t.%s IS NOT NULL" % quote(info.columns[info.key[0]])
-        self.load = "INSERT INTO %s (`seq`, %s) VALUES (%s)" % (  # noqa: S608 - quoted identifiers, values are parameters
-            work, ", ".join("`%s`" % c for c in self.load_columns), ", ".join(["%s"] * (len(self.load_columns) + 1)))
+        self.load_prefix = "INSERT INTO %s (`seq`, %s) VALUES " % (  # noqa: S608 - quoted identifiers
+            work, ", ".join("`%s`" % c for c in self.load_columns))
+        self.load = self.load_prefix + "(%s)" % ", ".join(["%s"] * (len(self.load_columns) + 1))
         self.clear = "DELETE FROM %s" % work  # noqa: S608 - quoted identifiers
         # Only the operations the write will not do come back: gone, changed since, or (INSERT) key taken.
         kept = "%s IS NULL OR NOT (%s)" % (found.replace(" IS NOT NULL", ""), same_sql) if op.kind != "insert" \
@@ -182,6 +214,7 @@ class SetApplier(object):
         self.works = {}
         self.statements = {}
         self.fallbacks = 0
+        self.render = fast_literal(conn)
         candidates = [info for info in infos if not info.keyless and info.types is not None]
         if not candidates:
             self.reason = "no table with a key and known column types"
@@ -218,9 +251,21 @@ class SetApplier(object):
         return self.statements[shape]
 
     def _load(self, cursor, ops):
+        """The chunk's rows into the work table: multi-row INSERTs of up to LOAD_BYTES each, rendered here (no
+        %-formatting: the statements are sent as they are)."""
         plan = self._statements(ops)
         cursor.execute(plan.clear, ())
-        cursor.executemany(plan.load, [plan.row(seq, op) for seq, op in enumerate(ops)])
+        render = self.render
+        parts, size = [], 0
+        for seq, op in enumerate(ops):
+            text = "(%s)" % ",".join([render(v) for v in plan.row(seq, op)])
+            if parts and size + len(text) > LOAD_BYTES:
+                cursor.execute(plan.load_prefix + ",".join(parts))
+                parts, size = [], 0
+            parts.append(text)
+            size += len(text) + 1
+        if parts:
+            cursor.execute(plan.load_prefix + ",".join(parts))
         return plan
 
     def _outcomes(self, ops, misses, cursor=None, on_conflict="skip"):

@@ -333,3 +333,26 @@ def test_check_mode_judges_a_chunk_with_one_read_without_locking():
     assert tally.counts == dict(reverted=8, skipped=1, conflicts=1, overwritten=0) and paths == dict(set=10)
     assert len(sample) == 2 and not any("FOR UPDATE" in sql for sql, _p in cursor.executed)
     assert not any(sql.startswith(("SAVEPOINT", "UPDATE `shop`")) for sql, _p in cursor.executed)
+
+
+def test_fast_literals_render_what_pymysql_renders():
+    import decimal
+
+    import pymysql
+
+    from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import fast_literal
+
+    conn = pymysql.connections.Connection(defer_connect=True, charset="utf8mb4")
+    conn.server_status = 0
+    render = fast_literal(conn)
+    values = [None, 0, -5, 2 ** 64 - 1, "it's 100% \\ \"é😀\n", decimal.Decimal("-12.5000"), decimal.Decimal("1E+3"),
+              datetime.datetime(2026, 11, 24, 9, 14, 0, 123456), b"\x00'\xff", 1.5, datetime.date(2026, 1, 2)]
+    assert [render(v) for v in values][:4] == ["NULL", "0", "-5", "18446744073709551615"]
+    for value in values:
+        if isinstance(value, datetime.datetime):
+            assert render(value) == "'2026-11-24 09:14:00.123456'" == conn.literal(value)
+        elif isinstance(value, decimal.Decimal):
+            assert decimal.Decimal(render(value)) == value and "E" not in render(value)
+        else:
+            assert render(value) == conn.literal(value), value
+    assert render(datetime.datetime(2026, 1, 1)) == "'2026-01-01 00:00:00.000000'"
