@@ -136,8 +136,8 @@ class Bench(object):
         file_name, start = self.server.sql("SHOW MASTER STATUS")[0][:2]
         [[gtid]] = self.server.sql("UPDATE shop.user_points SET points = 0 WHERE user_id % 10 = 0; SELECT @@last_gtid")
         stop = self.server.sql("SHOW MASTER STATUS")[0][1]
-        log("incident %s at %s:%s-%s; %d later single-row updates" % (gtid, file_name, start, stop,
-                                                                       self.args.later_rows))
+        log("incident %s at %s:%s-%s; %d later single-row updates"
+            % (gtid, file_name, start, stop, self.args.later_rows))
         script = self.root / "later.sql"
         with open(script, "w") as out:
             for k in range(1, self.args.later_rows + 1):
@@ -220,8 +220,8 @@ class Bench(object):
     def baseline(self, state):
         self.server.sql("SET GLOBAL max_allowed_packet = 1073741824")
         script = ("mariadb-binlog --flashback --start-position=%d --stop-position=%d %s | mariadb --no-defaults "
-                  "--socket=%s -uroot --max-allowed-packet=1G" % (state["start"], state["stop"],
-                                                                   self.archive / state["file"], self.server.socket))
+                  "--socket=%s -uroot --max-allowed-packet=1G"
+                  % (state["start"], state["stop"], self.archive / state["file"], self.server.socket))
         record = measured(["/bin/sh", "-c", script])
         record.pop("out", None)
         if record["rc"] != 0:
@@ -256,8 +256,8 @@ class Bench(object):
 
     def run(self):
         state = self.prepare()
-        log("incident: %s (%d rows), binlogs %.1f MB in %d files" % (state["gtid"], state["incident_rows"],
-                                                                      state["binlog_mb"], len(state["files"])))
+        log("incident: %s (%d rows), binlogs %.1f MB in %d files"
+            % (state["gtid"], state["incident_rows"], state["binlog_mb"], len(state["files"])))
         results = {}
         methods = [("drkit_flashback", self.drkit_flashback), ("mariadb_binlog_flashback", self.baseline),
                    ("restore_pitr", self.restore_pitr)]

@@ -233,8 +233,10 @@ def reverse_op(info, operation, before, after, columns=None, gtid=None):
         if not restore:
             return None
         # (chosen is info.writable without columns: the after-image pairs are read once)
-        guard = current if columns is not None or chosen is info.writable else _pairs(after, info.writable, info,
-                                                                                       "after")
+        if columns is not None or chosen is info.writable:
+            guard = current
+        else:
+            guard = _pairs(after, info.writable, info, "after")
         locate = _pairs(after, info.key, info, "after") if info.key else guard
         if not info.keyless:
             keyed = set(info.key)

@@ -109,8 +109,8 @@ def fast_literal(conn):
         if kind is str and escape_string is not None:
             return "'%s'" % escape_string(value)
         if kind is datetime_type and value.tzinfo is None:
-            return "'%04d-%02d-%02d %02d:%02d:%02d.%06d'" % (value.year, value.month, value.day, value.hour,
-                                                            value.minute, value.second, value.microsecond)
+            return "'%04d-%02d-%02d %02d:%02d:%02d.%06d'" % (
+                value.year, value.month, value.day, value.hour, value.minute, value.second, value.microsecond)
         if kind is decimal_type and value.is_finite():
             return format(value, "f")
         return literal(value)

@@ -228,9 +228,8 @@ def test_set_based_undo_keeps_conflicts_and_replicates(lab):
     # Rows 10 and 20 were changed twice by the incident: both undos are conflicts.
     changed = "changed since the event"
     assert conflicts == [(10, "update", changed)] * 2 + [(20, "update", changed)] * 2 + [
-                         (3000, "update", changed),
-                         (4600, "insert", "a row with this key exists with other values"),
-                         (9002, "delete", "changed since the event")]
+        (3000, "update", changed), (4600, "insert", "a row with this key exists with other values"),
+        (9002, "delete", changed)]
     assert done["conflicts"] == 7 and done["skipped"] == 1  # 9003: already gone
     # Check mode judges every change on the rows as they are now: the older change of rows 1-50 (changed twice,
     # 10 and 20 are conflicts anyway) looks like a conflict until the newer one is undone.
