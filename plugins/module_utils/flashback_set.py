@@ -227,15 +227,24 @@ class SetApplier(object):
                     self.reason = "binlog_format is %s, not ROW" % row["fmt"]
                     return
                 cursor.execute("CREATE DATABASE IF NOT EXISTS %s" % quote(WORK_SCHEMA))
+                refused = []
                 for index, info in enumerate(sorted(candidates, key=lambda i: i.name)):
                     name = work_name(index)
-                    cursor.execute(work_table_ddl(info, name), ())
+                    try:
+                        cursor.execute(work_table_ddl(info, name), ())
+                    except server_errors as exc:  # e.g. a very wide table: its rows go one by one
+                        refused.append("%s (%s)" % (info.name, exc.args[-1] if exc.args else exc))
+                        continue
                     self.works[info.name] = name
         except server_errors as exc:
             self.reason = "the work tables could not be created (%s)" % (exc.args[-1] if exc.args else exc)
             self.works = {}
             return
-        self.available = True
+        if refused:
+            self.reason = "no work table for %s" % "; ".join(refused)
+        self.available = bool(self.works)
+        if not self.works:
+            self.reason = "the work tables could not be created: %s" % "; ".join(refused)
 
     def accepts(self, op):
         return self.available and op.info.name in self.works and eligible(op)

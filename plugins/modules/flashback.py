@@ -244,7 +244,8 @@ apply_paths:
   type: dict
 set_based:
   description:
-    - Whether the set-based path was available (V(available)) and, when it was not, why (V(reason)).
+    - Whether the set-based path was available (V(available)) and, when it was not for every table (no work table
+      for a very wide one, say) or not at all, why (V(reason)).
     - V(chunks_done_row_by_row) counts chunks the server refused as a whole and that were then undone row by row.
   returned: always
   type: dict

@@ -320,6 +320,19 @@ def test_set_applier_is_off_without_row_binlog_or_work_tables():
     cursor.execute = deny
     setter = SetApplier(ChunkConn(cursor), [POINTS], server_errors=(Denied,))
     assert not setter.available and "Access denied" in setter.reason
+
+    # One table refused (too wide, say), another accepted: only the refused one goes row by row.
+    def wide(sql, params=None):
+        if sql.startswith("CREATE TEMPORARY") and "`a2`" in sql:
+            raise Denied(1118, "Row size too large")
+        cursor.row = dict(fmt="ROW", log_bin=1)
+
+    cursor.execute = wide
+    narrow = TableInfo("shop", "a_narrow", ["id", "v"], key=[0], types=["int", "int"])
+    setter = SetApplier(ChunkConn(cursor), [POINTS, narrow], server_errors=(Denied,))
+    assert setter.available and list(setter.works) == ["shop.a_narrow"]
+    assert setter.reason == "no work table for shop.user_points (Row size too large)"
+    assert not setter.accepts(update(1, 2, 0))
     assert SetApplier(ChunkConn(cursor), [TableInfo("s", "log", ["a"])]).reason.startswith("no table with a key")
 
 
