@@ -5,7 +5,7 @@
 
 Needs a running lab (playbooks/lab.yml). Creates drk_bench.pts (id, owner, points, updated_at) with --rows rows on
 the lab primary, then twice: ``UPDATE drk_bench.pts SET points = 0`` and its undo - once with the flashback module
-(a fresh process reading the primary's binlog file, guarded per row, batches), once with the baseline
+(a fresh process reading the primary's binlog file, guarded, set-based per chunk, batches), once with the baseline
 ``mariadb-binlog --flashback --start-position --stop-position FILE | mariadb`` (no guard: it overwrites rows
 changed since; max_allowed_packet raised for its one big BINLOG statement). Checks both restored every row and
 prints wall seconds, rows/s, the module's peak RSS and the ratio. Drops drk_bench at the end.
@@ -84,7 +84,7 @@ def main():
     finally:
         sql("db-primary", "DROP DATABASE IF EXISTS drk_bench")
     print("rows %d, batch %d" % (options.rows, options.batch))
-    print("drkit flashback (guarded, batches):     %6.1f s  %7.0f rows/s  peak RSS %.0f MB"
+    print("drkit flashback (guarded, set-based):  %6.1f s  %7.0f rows/s  peak RSS %.0f MB"
           % (ours["seconds"], options.rows / ours["seconds"], ours["peak_rss_mb"]))
     print("mariadb-binlog --flashback | mariadb:    %6.1f s  %7.0f rows/s"
           % (theirs["seconds"], options.rows / theirs["seconds"]))

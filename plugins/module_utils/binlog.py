@@ -120,7 +120,7 @@ def read_binlog(path, with_transactions=False, head_only=False, on_transaction=N
                 rotated_to=None, stopped=False)
     gtids = []
     current = None  # the details of the open transaction
-    with open(path, "rb") as handle:
+    with open(path, "rb", buffering=1 << 20) as handle:
         magic = handle.read(4)
         if magic != BINLOG_MAGIC:
             if len(magic) < 4 and BINLOG_MAGIC.startswith(magic):

@@ -2,7 +2,10 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run reverse operations on the primary: in batches, one transaction each, resumable; or predict; or write SQL.
 
-Per row the guarded statement runs first (it changes the row only while it
+Chunks of operations of one table run set-based where the server allows it (``flashback_set``: a work table,
+one locking read and one guarded statement per chunk). The rest - tables without a key, UPDATEs that changed the
+key, chunks the server refuses as a whole, servers without the set-based path - run row by row:
+per row the guarded statement runs first (it changes the row only while it
 still equals the after-image); when it changes nothing, the row is read
 ``FOR UPDATE`` to say why: already reverted, gone, or changed since (a
 conflict, left alone unless ``on_conflict: overwrite``). Each batch commits
@@ -14,6 +17,7 @@ import os
 import tempfile
 
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, forced, probe, statement
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import chunk_shape, row_key
 
 PROGRESS_SCHEMA = "drkit_flashback"
 PROGRESS_DDL = (
@@ -163,45 +167,110 @@ def _save(cursor, run, selection, tally, finished):
                                     c["overwritten"], 1 if finished else 0))
 
 
+SET_CHUNK = 2000  # operations per set-based chunk (one work-table load, one read, one write)
+SET_MIN = 8  # fewer than this are cheaper row by row
+
+
+class Chunker(object):
+    """Groups operations, in order, into chunks: set-based ones (same table, kind and guarded columns, no row key
+    twice - a row touched by several events is undone newest first, each in a later chunk) and row-by-row ones."""
+
+    def __init__(self, setter, pipeline, set_chunk=SET_CHUNK):
+        self.setter = setter
+        self.pipeline = max(1, pipeline)
+        self.set_chunk = set_chunk
+        self.ops = []
+        self.mode = None
+        self.shape = None
+        self.keys = set()
+
+    def add(self, op):
+        """Adds ``op``; returns the chunk it closed first ((mode, ops)) or None."""
+        closed = None
+        if self.setter is not None and self.setter.accepts(op):
+            shape, key = chunk_shape(op), row_key(op)
+            if self.mode != "set" or shape != self.shape or key in self.keys or len(self.ops) >= self.set_chunk:
+                closed = self.take()
+                self.mode, self.shape = "set", shape
+            self.keys.add(key)
+        else:
+            if self.mode != "row" or len(self.ops) >= self.pipeline:
+                closed = self.take()
+                self.mode = "row"
+        self.ops.append(op)
+        return closed
+
+    def take(self):
+        """The pending chunk ((mode, ops), or None) and start a new one."""
+        if not self.ops:
+            return None
+        chunk = (self.mode, self.ops)
+        self.ops, self.mode, self.shape, self.keys = [], None, None, set()
+        return chunk
+
+
+def _row_chunks(ops, pipeline):
+    for start in range(0, len(ops), pipeline):
+        yield ops[start:start + pipeline]
+
+
 def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="skip", integrity_errors=(),
-              pipeline=1):
+              pipeline=1, setter=None, paths=None):
     """Apply ``ops`` in batches (one transaction each, progress saved with it), skipping the ``tally.done``
     operations an earlier run committed; ``pipeline`` statements per round trip (needs a multi-statement
-    connection when above 1). Returns the number of batches committed by this call."""
+    connection when above 1). ``setter`` (flashback_set.SetApplier): chunks of operations run set-based where it
+    accepts them. ``paths`` (dict) counts the operations done set-based and row by row. Returns the number of
+    batches committed by this call."""
     skip = tally.done
     batches = 0
+    paths = paths if paths is not None else {}
+    paths.setdefault("set", 0)
+    paths.setdefault("row", 0)
     with conn.cursor() as cursor:
         for statement_text in PROGRESS_DDL:
             cursor.execute(statement_text)
         cursor.execute("SET SESSION time_zone = '+00:00'")
+        chunker = Chunker(setter, pipeline)
         in_batch = 0
-        chunk = []
 
-        def flush():
-            if pipeline > 1:
-                outcomes = apply_chunk(cursor, conn, chunk, on_conflict, integrity_errors)
-            else:
-                outcomes = [apply_one(cursor, op, on_conflict, integrity_errors) for op in chunk]
-            for op, (outcome, reason) in zip(chunk, outcomes):
-                tally.add(op, outcome, reason)
-            del chunk[:]
+        def by_row(chunk):
+            for part in _row_chunks(chunk, max(1, pipeline)):
+                if pipeline > 1:
+                    outcomes = apply_chunk(cursor, conn, part, on_conflict, integrity_errors)
+                else:
+                    outcomes = [apply_one(cursor, op, on_conflict, integrity_errors) for op in part]
+                paths["row"] += len(part)
+                for op, (outcome, reason) in zip(part, outcomes):
+                    tally.add(op, outcome, reason)
+
+        def flush(chunk):
+            if chunk is None:
+                return
+            mode, chunk_ops = chunk
+            if mode == "set" and len(chunk_ops) >= SET_MIN:
+                outcomes = setter.apply(cursor, chunk_ops, on_conflict)
+                if outcomes is not None:
+                    paths["set"] += len(chunk_ops)
+                    for op, (outcome, reason) in zip(chunk_ops, outcomes):
+                        tally.add(op, outcome, reason)
+                    return
+            by_row(chunk_ops)
 
         conn.begin()
         try:
             for index, op in enumerate(ops):
                 if index < skip:
                     continue
-                chunk.append(op)
+                flush(chunker.add(op))
                 in_batch += 1
-                if len(chunk) >= pipeline or in_batch >= batch_size:
-                    flush()
                 if in_batch >= batch_size:
+                    flush(chunker.take())
                     _save(cursor, run, selection, tally, False)
                     conn.commit()
                     batches += 1
                     in_batch = 0
                     conn.begin()
-            flush()
+            flush(chunker.take())
             _save(cursor, run, selection, tally, True)
             conn.commit()
             batches += 1
@@ -211,15 +280,34 @@ def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="sk
     return batches
 
 
-def predict_ops(conn, ops, tally, sample=None, sample_size=20):
-    """Check mode: the outcome each operation would have now, and the first statements as SQL text."""
+def predict_ops(conn, ops, tally, sample=None, sample_size=20, setter=None, paths=None):
+    """Check mode: the outcome each operation would have now, and the first statements as SQL text. With
+    ``setter``, chunks of operations are judged with one read each; as row by row, every operation is judged on
+    the rows as they are now."""
     with conn.cursor() as cursor:
         cursor.execute("SET SESSION time_zone = '+00:00'")
+        chunker = Chunker(setter, 1 if setter is None else SET_CHUNK)
+
+        def flush(chunk):
+            if chunk is None:
+                return
+            mode, chunk_ops = chunk
+            if mode == "set" and len(chunk_ops) >= SET_MIN:
+                outcomes = setter.predict(cursor, chunk_ops)
+                mode = "set"
+            else:
+                outcomes = [predict_one(cursor, op) for op in chunk_ops]
+                mode = "row"
+            if paths is not None:
+                paths[mode] = paths.get(mode, 0) + len(chunk_ops)
+            for op, (outcome, reason) in zip(chunk_ops, outcomes):
+                tally.add(op, outcome, reason)
+
         for op in ops:
-            outcome, reason = predict_one(cursor, op)
-            tally.add(op, outcome, reason)
             if sample is not None and len(sample) < sample_size:
                 sample.append(render(conn, statement(op)))
+            flush(chunker.add(op))
+        flush(chunker.take())
 
 
 def render(conn, sql_and_params):

@@ -25,12 +25,14 @@ Stdlib only: this file runs on managed hosts with Python 3.8+.
 import datetime
 import hashlib
 import json
+import re
 
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog_rows import MISSING
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog_values import json_safe
 
 # What the server says about a table: its columns (generated or not) and its keys.
-TABLE_COLUMNS_SQL = ("SELECT COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, IS_NULLABLE, EXTRA, GENERATION_EXPRESSION "
+TABLE_COLUMNS_SQL = ("SELECT COLUMN_NAME, ORDINAL_POSITION, DATA_TYPE, IS_NULLABLE, EXTRA, GENERATION_EXPRESSION, "
+                     "COLUMN_TYPE, CHARACTER_SET_NAME, COLLATION_NAME "
                      "FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = %s AND TABLE_NAME = %s "
                      "ORDER BY ORDINAL_POSITION")
 TABLE_KEYS_SQL = ("SELECT INDEX_NAME, NON_UNIQUE, SEQ_IN_INDEX, COLUMN_NAME, SUB_PART "
@@ -63,7 +65,8 @@ def _generated(row):
 class TableInfo(object):
     """One table as a flashback writes it: column names, which are generated, how rows are located."""
 
-    def __init__(self, schema, table, columns, generated=(), json_columns=(), key=None, key_name=None):
+    def __init__(self, schema, table, columns, generated=(), json_columns=(), key=None, key_name=None,
+                 types=None):
         self.schema = schema
         self.table = table
         self.columns = list(columns)
@@ -73,6 +76,9 @@ class TableInfo(object):
         self.key_name = key_name
         self.writable = [i for i in range(len(self.columns)) if i not in self.generated]
         self.quoted = "%s.%s" % (quote(schema), quote(table))
+        # Column definitions as the server reports them (type, character set, collation): what a set-based undo
+        # needs to give its work table exactly the table's types. None: unknown, rows are undone one by one.
+        self.types = list(types) if types is not None else None
 
     @property
     def name(self):
@@ -120,7 +126,32 @@ def table_info(schema, table, binlog_columns, column_rows, key_rows, json_type=F
     nullable = dict((_text(r["COLUMN_NAME"]), _text(r.get("IS_NULLABLE")) == "YES") for r in column_rows)
     key, key_name = choose_key(key_rows, nullable, [server_names[i] for i in generated])
     return TableInfo(schema, table, server_names, generated, json_columns,
-                     [server_names.index(c) for c in key], key_name)
+                     [server_names.index(c) for c in key], key_name, column_types(column_rows))
+
+
+_TYPE_RE = re.compile(r"^[a-z][a-z0-9 _]*(\([0-9a-z ,'_.\\-]*\))?( unsigned)?( zerofill)?$")
+
+
+_CHARACTER_TYPES = ("char", "varchar", "tinytext", "text", "mediumtext", "longtext", "enum(", "set(")
+
+
+def column_types(column_rows):
+    """Each column's type as a definition (``varchar(20) CHARACTER SET utf8mb4 COLLATE utf8mb4_bin``), or None
+    when one of them is missing or not a plain type name (then the table is undone row by row)."""
+    types = []
+    for row in column_rows:
+        column_type = (_text(row.get("COLUMN_TYPE")) or "").strip()
+        if not column_type or not _TYPE_RE.match(column_type.lower()) and not column_type.lower().startswith(
+                ("enum(", "set(")):
+            return None
+        charset, collation = _text(row.get("CHARACTER_SET_NAME")), _text(row.get("COLLATION_NAME"))
+        # Only character types take a character set (MySQL reports utf8mb4_bin for JSON, which takes none).
+        if charset and collation and column_type.lower().startswith(_CHARACTER_TYPES):
+            if not re.match(r"^\w+$", charset) or not re.match(r"^\w+$", collation):
+                return None
+            column_type += " CHARACTER SET %s COLLATE %s" % (charset, collation)
+        types.append(column_type)
+    return types
 
 
 def choose_key(key_rows, nullable, generated_names=()):
@@ -201,8 +232,12 @@ def reverse_op(info, operation, before, after, columns=None, gtid=None):
                    if not _same(b, a)]
         if not restore:
             return None
-        locate = _pairs(after, info.key or info.writable, info, "after")
-        guard = current if columns is not None else _pairs(after, info.writable, info, "after")
+        # (chosen is info.writable without columns: the after-image pairs are read once)
+        if columns is not None or chosen is info.writable:
+            guard = current
+        else:
+            guard = _pairs(after, info.writable, info, "after")
+        locate = _pairs(after, info.key, info, "after") if info.key else guard
         if not info.keyless:
             keyed = set(info.key)
             guard = [(i, v) for i, v in guard if i not in keyed]

@@ -21,6 +21,14 @@ description:
     other columns are kept.
   - Rows are located by the primary key, else a NOT NULL unique key; a table without either is matched on the
     whole after-image with C(LIMIT 1) (said so in RV(keyless_tables)).
+  - O(mode=apply) undoes the rows of one table set-based, a chunk of up to 2000 rows at a time - their images are
+    loaded into a session C(TEMPORARY) work table with the table's own column types, one locking read finds the
+    rows that still equal their after-image, one guarded C(UPDATE ... JOIN), C(DELETE ... JOIN) or
+    C(INSERT ... SELECT) writes them, and the others are classified as conflicts, already reverted or gone exactly
+    as row by row. Rows touched by several selected events go to later chunks, so the newest change is still undone
+    first. Tables without a key, C(UPDATE)s that changed the key, chunks the server refuses as a whole (unique or
+    foreign keys that need the row order) and servers whose C(binlog_format) is not C(ROW) are undone row by row
+    (RV(apply_paths) counts both).
   - O(mode=apply) runs in batches of O(batch_size) rows, one transaction each; the progress is committed with each
     batch in C(drkit_flashback.progress), so a run that stopped resumes where it was and a finished run is
     recognised (V(changed=false)). O(mode=sql_file) writes the guarded reverse statements to O(dest) for review.
@@ -125,8 +133,9 @@ notes:
     event's number of columns.
   - TIMESTAMP values are written in UTC (the session's C(time_zone) is C(+00:00)); generated columns are neither
     written nor compared; comparisons use the columns' collations.
-  - The account needs C(SELECT), C(INSERT), C(UPDATE), C(DELETE) on the tables, C(CREATE) and write access on the
-    C(drkit_flashback) schema, and for O(from_server) C(REPLICATION SLAVE).
+  - The account needs C(SELECT), C(INSERT), C(UPDATE), C(DELETE) on the tables, C(CREATE), C(CREATE TEMPORARY TABLES)
+    and write access on the C(drkit_flashback) schema, and for O(from_server) C(REPLICATION SLAVE). Without
+    C(CREATE TEMPORARY TABLES) every row is undone one by one (said so in RV(set_based)).
 """
 
 EXAMPLES = r"""
@@ -229,6 +238,17 @@ seconds:
   description: Wall time of the module.
   returned: always
   type: float
+apply_paths:
+  description: Operations done (or judged, in check mode) set-based (V(set)) and row by row (V(row)) by this run.
+  returned: always
+  type: dict
+set_based:
+  description:
+    - Whether the set-based path was available (V(available)) and, when it was not for every table (no work table
+      for a very wide one, say) or not at all, why (V(reason)).
+    - V(chunks_done_row_by_row) counts chunks the server refused as a whole and that were then undone row by row.
+  returned: always
+  type: dict
 read_warnings:
   description: What the binlog reader could not know or read.
   returned: always
@@ -267,6 +287,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import 
     run_id,
     table_info,
 )
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import SetApplier
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_source import (
     check_images,
     compact,
@@ -276,10 +297,12 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flashback_source impor
 from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
 
 try:
-    from pymysql.err import IntegrityError
+    from pymysql.err import IntegrityError, MySQLError
     INTEGRITY_ERRORS = (IntegrityError,)
+    SERVER_ERRORS = (MySQLError,)
 except ImportError:  # pragma: no cover - the connection helper reports the missing PyMySQL
     INTEGRITY_ERRORS = ()
+    SERVER_ERRORS = ()
 
 MODULE_OPTIONS = dict(
     supports_check_mode=True,
@@ -370,7 +393,8 @@ def run(module):
     server = open_server_or_fail(module, multi_statements=True)
     result = dict(changed=False, run_id=None, statements=[], statement_count=0, tables={}, operations=0,
                   rows_reverted=0, conflicts=0, conflict_rows=[], skipped=0, overwritten=0, already_done=False,
-                  resumed_from=0, plan=[], keyless_tables=[], seconds=0.0, read_warnings=[])
+                  resumed_from=0, plan=[], keyless_tables=[], seconds=0.0, read_warnings=[],
+                  apply_paths=dict(set=0, row=0), set_based=dict(available=False, reason=None))
     workdir = tempfile.mkdtemp(prefix="drkit-flashback-") if params["from_server"] else None
     try:
         if params["mode"] == "apply" and not module.check_mode:
@@ -416,7 +440,7 @@ def run(module):
         def ops():
             return plan_ops(reverse_changes(statements, column_source), infos, params["columns"])
 
-        execute(module, server, params, result, ops)
+        execute(module, server, params, result, ops, list(infos.values()))
     except (FlashbackError, BinlogError, RowsError, OSError) as exc:
         module.fail_json(msg="Flashback refused: %s." % str(exc).rstrip("."), **result)
     finally:
@@ -440,7 +464,14 @@ def finish(result, tally):
         result["tables"][name].update(counters)
 
 
-def execute(module, server, params, result, ops):
+def set_applier(server, infos, result):
+    """The set-based path (flashback_set), or None with the reason in the result when the server cannot take it."""
+    setter = SetApplier(server.conn, infos, INTEGRITY_ERRORS, SERVER_ERRORS)
+    result["set_based"] = dict(available=setter.available, reason=setter.reason)
+    return setter if setter.available else None
+
+
+def execute(module, server, params, result, ops, infos=()):
     """Check mode predicts; sql_file writes; apply runs (or recognises a finished run)."""
     with server.conn.cursor() as cursor:
         progress = read_progress(cursor, result["run_id"])
@@ -452,7 +483,8 @@ def execute(module, server, params, result, ops):
         return
     if module.check_mode:
         tally = Tally(params["max_conflicts"])
-        predict_ops(server.conn, ops(), tally, result["plan"], params["plan_sample"])
+        setter = set_applier(server, infos, result) if params["mode"] == "apply" else None
+        predict_ops(server.conn, ops(), tally, result["plan"], params["plan_sample"], setter, result["apply_paths"])
         finish(result, tally)
         result["changed"] = bool(tally.counts["reverted"]) or (params["mode"] == "sql_file" and not os.path.exists(
             params["dest"]))
@@ -469,8 +501,11 @@ def execute(module, server, params, result, ops):
     tally = Tally(params["max_conflicts"], progress)
     result["resumed_from"] = tally.done
     before = dict(tally.counts)
+    setter = set_applier(server, infos, result)
     apply_ops(server.conn, ops(), result["run_id"], describe_selection(params), tally, params["batch_size"],
-              params["on_conflict"], INTEGRITY_ERRORS, PIPELINE)
+              params["on_conflict"], INTEGRITY_ERRORS, PIPELINE, setter, result["apply_paths"])
+    if setter is not None and setter.fallbacks:
+        result["set_based"]["chunks_done_row_by_row"] = setter.fallbacks
     finish(result, tally)
     result["changed"] = tally.counts["reverted"] > before["reverted"] or \
         tally.counts["overwritten"] > before["overwritten"]

@@ -181,3 +181,66 @@ def test_awkward_schema_round_trip_applied_and_as_sql_file(lab, tmp_path):
     assert dict((t, checksum(t)) for t in TABLES) == before
     assert not run_module("flashback", dict(args, gtids=[gtid], mode="sql_file", dest=dest))["changed"]
     sql("db-primary", "DROP DATABASE IF EXISTS drk_fb")
+
+
+SET_TABLE = """
+CREATE TABLE drk_fb2.pts (id INT PRIMARY KEY,
+  name VARCHAR(30) CHARACTER SET utf8mb4 COLLATE utf8mb4_general_ci NOT NULL, points INT NULL,
+  updated_at DATETIME(6) NOT NULL, doc JSON NULL, price DECIMAL(12,4) NULL, note BLOB NULL,
+  UNIQUE KEY uk_name (name));
+INSERT INTO drk_fb2.pts SELECT seq, CONCAT('Usér ', seq), IF(seq % 7 = 0, NULL, seq), '2026-01-01 00:00:00.000001'
+  + INTERVAL seq SECOND, JSON_OBJECT('n', seq, 'tag', 'é😀'), seq / 3, IF(seq % 2, UNHEX(HEX(seq)), NULL)
+FROM drk_fb2.seq_1_to_5000;
+"""
+
+SET_INCIDENT = """
+START TRANSACTION;
+UPDATE drk_fb2.pts SET points = 0, price = NULL, updated_at = '2026-11-24 09:14:00.5' WHERE id <= 4000;
+UPDATE drk_fb2.pts SET points = -1 WHERE id <= 50;
+DELETE FROM drk_fb2.pts WHERE id > 4500;
+INSERT INTO drk_fb2.pts (id, name, updated_at) SELECT 9000 + seq, CONCAT('new ', seq), NOW(6) FROM drk_fb2.seq_1_to_300;
+COMMIT;
+SELECT @@last_gtid;
+"""
+
+
+def test_set_based_undo_keeps_conflicts_and_replicates(lab):
+    """Thousands of rows undone set-based: rows touched twice, DELETEs and INSERTs, conflicts of every kind left as
+    they are, and the replica equal to the primary afterwards."""
+    sql("db-primary", "DROP DATABASE IF EXISTS drk_fb2; CREATE DATABASE drk_fb2;" + SET_TABLE)
+    sql("db-primary", "CREATE TABLE drk_fb2.copy AS SELECT * FROM drk_fb2.pts")
+    [[gtid]] = sql("db-primary", SET_INCIDENT)
+    # Later: rows 10 and 20 (touched twice) and 3000 change; 4600 (deleted) comes back with other values; the new
+    # row 9002 changes, 9003 is deleted by the app already.
+    sql("db-primary", "UPDATE drk_fb2.pts SET points = 999 WHERE id IN (10, 20, 3000); "
+                      "INSERT INTO drk_fb2.pts (id, name, updated_at) VALUES (4600, 'back again', NOW()); "
+                      "UPDATE drk_fb2.pts SET name = 'renamed' WHERE id = 9002; "
+                      "DELETE FROM drk_fb2.pts WHERE id = 9003")
+    current = sql("db-primary", "SHOW MASTER STATUS")[0][0]
+    args = admin_args("db-primary", from_server=True, files=[current], gtids=[gtid], batch_size=1000)
+    plan = run_module("flashback", args, check_mode=True)
+    assert not plan.get("failed"), plan
+    assert plan["set_based"]["available"] and plan["apply_paths"]["set"] > 4000
+    done = run_module("flashback", args)
+    assert not done.get("failed"), done
+    assert done["set_based"]["available"] and done["apply_paths"]["set"] > 4000, done["apply_paths"]
+    conflicts = sorted((c["key"]["id"], c["operation"], c["reason"]) for c in done["conflict_rows"])
+    # Rows 10 and 20 were changed twice by the incident: both undos are conflicts.
+    changed = "changed since the event"
+    assert conflicts == [(10, "update", changed)] * 2 + [(20, "update", changed)] * 2 + [
+        (3000, "update", changed), (4600, "insert", "a row with this key exists with other values"),
+        (9002, "delete", changed)]
+    assert done["conflicts"] == 7 and done["skipped"] == 1  # 9003: already gone
+    # Check mode judges every change on the rows as they are now: the older change of rows 1-50 (changed twice,
+    # 10 and 20 are conflicts anyway) looks like a conflict until the newer one is undone.
+    assert (plan["rows_reverted"], plan["conflicts"], plan["skipped"]) == (
+        done["rows_reverted"] - 48, done["conflicts"] + 48, done["skipped"]), (plan["seconds"], done["seconds"])
+    assert differing("drk_fb2.copy", "drk_fb2.pts", "id") == [10, 20, 3000, 4600]
+    assert sql("db-primary", "SELECT COUNT(*) FROM drk_fb2.pts WHERE id > 9000") == [["1"]]  # 9002 kept
+    # The undo replicates: the replica holds the same rows.
+    pos = sql("db-primary", "SELECT @@gtid_binlog_pos")[0][0]
+    assert sql("db-replica", "SELECT MASTER_GTID_WAIT('%s', 60)" % pos) == [["0"]]
+    assert sql("db-replica", "CHECKSUM TABLE drk_fb2.pts")[0][1] == checksum("drk_fb2.pts")
+    again = run_module("flashback", args)
+    assert again["already_done"] and not again["changed"]
+    sql("db-primary", "DROP DATABASE IF EXISTS drk_fb2")

@@ -135,3 +135,20 @@ def test_progress_lines_say_how_far_and_how_long(tmp_path):
     first, last = path.read_text().splitlines()
     assert "replaying 50/200 transactions (25%) in 10 s, 5/s, last 0-1-50, about 30 s left" in first
     assert " done 50/200" in last
+
+
+def test_the_pipes_around_the_pump_get_a_mebibyte():
+    import fcntl
+    import subprocess
+
+    from ansible_collections.drkit.mysql.plugins.module_utils.replay_stream import CHUNK, widen_pipes
+
+    proc = subprocess.Popen(["cat"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        widen_pipes(proc.stdout, proc.stdin, object())  # an object without a descriptor is left alone
+        assert fcntl.fcntl(proc.stdout.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032)) == CHUNK
+        assert fcntl.fcntl(proc.stdin.fileno(), getattr(fcntl, "F_GETPIPE_SZ", 1032)) == CHUNK
+    finally:
+        proc.stdin.close()
+        proc.stdout.close()
+        proc.wait()
