@@ -313,7 +313,7 @@ def predict_ops(conn, ops, tally, sample=None, sample_size=20, setter=None, path
 def render(conn, sql_and_params):
     """A statement with its parameters as literals (the server connection's escaping rules)."""
     sql, params = sql_and_params
-    return sql % tuple(conn.literal(value) for value in params)
+    return sql % tuple(conn.escape(value) for value in params)
 
 
 def write_sql(conn, ops, dest, header, batch_size=1000):

@@ -81,7 +81,7 @@ def _normal(value):
 def row_key(op):
     """The identity of the row ``op`` writes: (table, normalised key values)."""
     pairs = op.locate if op.kind != "insert" else [(i, v) for i, v in op.restore if i in op.info.key]
-    if len(pairs) == 1 and type(pairs[0][1]) is int:  # the usual integer primary key, fast
+    if len(pairs) == 1 and isinstance(pairs[0][1], int) and not isinstance(pairs[0][1], bool):  # the usual int key
         return (op.info.name, pairs[0][1])
     return (op.info.name, tuple(_normal(sql_value(v)) for _i, v in sorted(pairs)))
 
@@ -94,9 +94,9 @@ def chunk_shape(op):
 
 def fast_literal(conn):
     """A function rendering one value as an SQL literal: the common types directly, the others (bytes, floats,
-    dates, times...) with the connection's own ``literal``. Strings are escaped by the connection (it knows
+    dates, times...) with the connection's own ``escape``. Strings are escaped by the connection (it knows
     NO_BACKSLASH_ESCAPES)."""
-    literal = conn.literal
+    literal = conn.escape
     escape_string = getattr(conn, "escape_string", None)
     datetime_type, decimal_type = datetime.datetime, decimal.Decimal
 

@@ -70,7 +70,7 @@ class Conn(object):
     def rollback(self):
         self.rollbacks += 1
 
-    def literal(self, value):
+    def escape(self, value):
         return "NULL" if value is None else "'%s'" % value if isinstance(value, str) else str(value)
 
 

@@ -193,7 +193,7 @@ class Conn(object):
     def rollback(self):
         pass
 
-    def literal(self, value):
+    def escape(self, value):
         return str(value)
 
 
@@ -363,9 +363,9 @@ def test_fast_literals_render_what_pymysql_renders():
     assert [render(v) for v in values][:4] == ["NULL", "0", "-5", "18446744073709551615"]
     for value in values:
         if isinstance(value, datetime.datetime):
-            assert render(value) == "'2026-11-24 09:14:00.123456'" == conn.literal(value)
+            assert render(value) == "'2026-11-24 09:14:00.123456'" == conn.escape(value)
         elif isinstance(value, decimal.Decimal):
             assert decimal.Decimal(render(value)) == value and "E" not in render(value)
         else:
-            assert render(value) == conn.literal(value), value
+            assert render(value) == conn.escape(value), value
     assert render(datetime.datetime(2026, 1, 1)) == "'2026-01-01 00:00:00.000000'"
