@@ -638,6 +638,15 @@ def machine_info(community_version):
                 git_dirty_files=len([x for x in git("status", "--porcelain").splitlines() if x]))
 
 
+def numbered_result(prefix):
+    """bench/results/<prefix>-<date>-<n>.json, the first n not taken (the other benches' naming)."""
+    day = datetime.date.today().isoformat()
+    n = 1
+    while (BENCH / "results" / ("%s-%s-%d.json" % (prefix, day, n))).exists():
+        n += 1
+    return BENCH / "results" / ("%s-%s-%d.json" % (prefix, day, n))
+
+
 def result_path(args):
     if args.output:
         return Path(args.output)

@@ -46,7 +46,8 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from backup_bench import REPO, Server, log, measured, module_env, run_module  # noqa: E402 - shared bench helpers
+from backup_bench import (  # noqa: E402 - shared bench helpers
+    REPO, Server, git, log, measured, module_env, numbered_result, run_module)
 
 ROOT = "/var/tmp/drkit-bench-flashback"  # noqa: S108 - the bench's own scratch directory
 PORT = 3870
@@ -285,19 +286,6 @@ class Bench(object):
         return dict(state=state, results=results, ratios=ratios, target=TARGET, target_met=c / a >= TARGET)
 
 
-def git(*argv):
-    return subprocess.run(["git"] + list(argv), cwd=str(REPO), capture_output=True, text=True,
-                          check=False).stdout.strip()
-
-
-def result_path():
-    day = datetime.date.today().isoformat()
-    n = 1
-    while (REPO / "bench" / "results" / ("flashback-%s-%d.json" % (day, n))).exists():
-        n += 1
-    return REPO / "bench" / "results" / ("flashback-%s-%d.json" % (day, n))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=ROOT)
@@ -343,7 +331,7 @@ def main():
     if "row_by_row_over_set_based" in summary["ratios"]:
         print("row by row / set-based: %.1fx" % summary["ratios"]["row_by_row_over_set_based"])
     if not args.no_json:
-        path = result_path()
+        path = numbered_result("flashback")
         path.write_text(json.dumps(summary, indent=2, sort_keys=True, default=str) + "\n")
         print("results: %s" % path.relative_to(REPO))
 

@@ -34,7 +34,8 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from backup_bench import REPO, Server, log, measured, module_env, run_module  # noqa: E402 - shared bench helpers
+from backup_bench import (  # noqa: E402 - shared bench helpers
+    REPO, Server, git, log, measured, module_env, numbered_result, run_module)
 
 ROOT = "/var/tmp/drkit-bench-replay"  # noqa: S108 - the bench's own scratch directory
 PORTS = {"source": 3860, "target_a": 3861, "target_b": 3862}
@@ -198,19 +199,6 @@ class Bench(object):
             server.stop()
 
 
-def git(*argv):
-    return subprocess.run(["git"] + list(argv), cwd=str(REPO), capture_output=True, text=True,
-                          check=False).stdout.strip()
-
-
-def result_path():
-    day = datetime.date.today().isoformat()
-    n = 1
-    while (REPO / "bench" / "results" / ("replay-%s-%d.json" % (day, n))).exists():
-        n += 1
-    return REPO / "bench" / "results" / ("replay-%s-%d.json" % (day, n))
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--root", default=ROOT)
@@ -242,7 +230,7 @@ def main():
     print("drkit speed / baseline speed: %.3fx (target >= %.2fx: %s)" % (
         summary["drkit_speed_vs_baseline"], TARGET_RATIO, "met" if summary["target_met"] else "NOT met"))
     if not args.no_json:
-        path = result_path()
+        path = numbered_result("replay")
         path.write_text(json.dumps(summary, indent=2, sort_keys=True) + "\n")
         print("results: %s" % path.relative_to(REPO))
 
