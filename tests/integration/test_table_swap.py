@@ -50,8 +50,8 @@ def test_a_parent_table_is_copied_in_place_and_the_children_keep_their_rows_and_
 
     done = run_module("table_swap", args)
     assert done.get("changed") and not done.get("failed"), done.get("msg")
-    assert sql("db-primary", "SELECT id, name FROM swapfk.customers ORDER BY id") == [["1", "ann"], ["2", "bob"],
-                                                                                       ["3", "cy"]]
+    repaired = sql("db-primary", "SELECT id, name FROM swapfk.customers ORDER BY id")
+    assert repaired == [["1", "ann"], ["2", "bob"], ["3", "cy"]]
     assert sql("db-primary", "SELECT DISTINCT name FROM swapfk_pitr.customers__damaged") == [["DAMAGED"]]
     # ON DELETE CASCADE did not fire while the parent's rows were replaced: every child row is still there.
     assert sql("db-primary", "SELECT COUNT(*), SUM(total) FROM swapfk.orders") == [["4", "23.74"]]
