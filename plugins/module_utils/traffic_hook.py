@@ -7,10 +7,10 @@ what they share is "run this with the new primary's name, address and port". The
 as environment variables (and in its arguments, which the role templates), never through a shell.
 """
 import json
-import os
-import subprocess
 
 from ansible.module_utils.urls import open_url
+
+from ansible_collections.drkit.mysql.plugins.module_utils import commands
 
 
 class HookFailure(Exception):
@@ -24,16 +24,12 @@ def primary_env(name, host, port):
 
 def run_argv(argv, env, timeout):
     """Run ``argv`` (no shell) with ``env`` added to this process's environment: (rc, stdout, stderr)."""
-    full_env = dict(os.environ)
-    full_env.update(env)
     try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              env=full_env, timeout=timeout, check=False, universal_newlines=True)
-    except OSError as exc:
+        return commands.run_argv(argv, timeout, env)
+    except commands.CommandNotRun as exc:
+        if exc.timed_out:
+            raise HookFailure("%s did not end within %s s; it was killed." % (" ".join(argv), timeout)) from None
         raise HookFailure("Cannot run %s: %s." % (argv[0], exc)) from None
-    except subprocess.TimeoutExpired:
-        raise HookFailure("%s did not end within %s s; it was killed." % (" ".join(argv), timeout)) from None
-    return proc.returncode, proc.stdout, proc.stderr
 
 
 def webhook_body(body, name, host, port):

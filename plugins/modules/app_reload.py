@@ -61,9 +61,9 @@ stderr:
   type: str
 """
 
-import subprocess
-
 from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.drkit.mysql.plugins.module_utils.commands import CommandNotRun, run_argv
 
 MODULE_OPTIONS = dict(supports_check_mode=True)
 
@@ -88,17 +88,16 @@ def run(module):
     if module.check_mode:
         module.exit_json(msg="would run %s" % " ".join(argv), **result)
     try:
-        proc = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              timeout=module.params["timeout"], check=False, universal_newlines=True)
-    except OSError as exc:
+        rc, stdout, stderr = run_argv(argv, module.params["timeout"])
+    except CommandNotRun as exc:
+        if exc.timed_out:
+            module.fail_json(msg="The application's reload command %s did not end within %s s; it was killed."
+                             % (" ".join(argv), module.params["timeout"]), **result)
         module.fail_json(msg="Cannot run the application's reload command %s: %s." % (argv[0], exc), **result)
-    except subprocess.TimeoutExpired:
-        module.fail_json(msg="The application's reload command %s did not end within %s s; it was killed."
-                         % (" ".join(argv), module.params["timeout"]), **result)
-    result.update(rc=proc.returncode, stdout=proc.stdout, stderr=proc.stderr)
-    if proc.returncode != 0:
+    result.update(rc=rc, stdout=stdout, stderr=stderr)
+    if rc != 0:
         module.fail_json(msg="The application's reload command %s failed (rc=%d): %s" % (
-            " ".join(argv), proc.returncode, (proc.stderr or proc.stdout).strip() or "no output"), **result)
+            " ".join(argv), rc, (stderr or stdout).strip() or "no output"), **result)
     module.exit_json(**result)
 
 
