@@ -10,6 +10,8 @@ APT_PACKAGES := mariadb-server mariadb-client mariadb-backup mydumper zstd
 # Only the tests need these: Chromium renders the HTML report headless (tests/integration/test_report_html.py);
 # HAProxy stands in front of the lab's primary (tests/integration/test_traffic.py, started by the test itself).
 TEST_APT_PACKAGES := chromium haproxy
+# The SSH lab (inventories/lab_ssh, docs/lab_ssh.md): an sshd per network namespace, ProxyCommand through socat.
+LAB_SSH_APT_PACKAGES := iproute2 openssh-server openssh-client socat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 COLLECTION_LINK := .collections/ansible_collections/drkit/mysql
 INVENTORY ?= inventories/lab
@@ -18,7 +20,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/ansible.cfg
 export PATH := $(BIN):$(PATH)
 export ANSIBLE_FORCE_COLOR ?= 0
 
-.PHONY: demo test setup system-packages test-packages lab lab-absent lab-reset lint sanity unit integration molecule clean
+.PHONY: demo test setup system-packages test-packages lab-ssh-packages lab lab-absent lab-reset lint sanity unit integration molecule clean
 
 ## The main job on the embedded lab: a fresh lab with the app writing, the primary killed,
 ## dr_failover.yml to the DR site, validation, the report path and RTO. Safe to run again and again.
@@ -40,6 +42,9 @@ setup: system-packages $(VENV)/.installed $(COLLECTION_LINK)
 
 test-packages:
 	@$(MAKE) --no-print-directory system-packages APT_PACKAGES="$(TEST_APT_PACKAGES)"
+
+lab-ssh-packages:
+	@$(MAKE) --no-print-directory system-packages APT_PACKAGES="$(LAB_SSH_APT_PACKAGES)"
 
 system-packages:
 	@missing=""; \

@@ -94,8 +94,12 @@ def build_report(kind, plan, events, app_events=None, validation=None, steps_res
     steps = timeline_steps(events)
     outages = write_outage(app_events, started or 0)
     closed = [w["seconds"] for w in outages if w["seconds"] is not None]
+    # A host the plan already knew unreachable (a dead or partitioned primary it went ahead without) being
+    # unreachable again is the plan, not a failed step; any other host's failure or unreachability is.
+    expected = set(plan.get("unreachable") or []) if plan.get("ok") else set()
     failed_steps = [dict(task=s["task"], errors=s.get("errors") or {}) for s in steps
-                    if any(st in ("failed", "unreachable") for st in s["hosts"].values())]
+                    if any(st == "failed" or (st == "unreachable" and h not in expected)
+                           for h, st in s["hosts"].items())]
     if not plan.get("ok"):
         outcome = "refused"
     elif failed_steps or (validation or {}).get("failed", 0):

@@ -40,8 +40,12 @@ options:
     description: Extra log quoted when the process fails to start (mariadbd's log_error).
     type: path
   wait_port:
-    description: TCP port on 127.0.0.1 that must accept connections before the task returns.
+    description: TCP port on O(wait_host) that must accept connections before the task returns.
     type: int
+  wait_host:
+    description: Address of O(wait_port) (a server bound to another address than loopback).
+    type: str
+    default: 127.0.0.1
   timeout:
     description: Seconds to wait for readiness or for a stop.
     type: int
@@ -82,9 +86,9 @@ from ansible_collections.drkit.mysql.plugins.module_utils.log_tail import tail
 from ansible_collections.drkit.mysql.plugins.module_utils.processes import read_pid
 
 
-def port_open(port):
+def port_open(port, host="127.0.0.1"):
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+        with socket.create_connection((host, port), timeout=0.5):
             return True
     except OSError:
         return False
@@ -131,14 +135,14 @@ def start(module, params):
             module.fail_json(msg="%s exited with code %s right after start; last log lines:\n%s"
                              % (params["name"], code, detail))
         if params.get("wait_port"):
-            if port_open(params["wait_port"]):
+            if port_open(params["wait_port"], params["wait_host"]):
                 return pid
         elif time.time() >= settle:
             return pid
         time.sleep(0.1)
     log = params.get("error_log") or params["logfile"]
-    module.fail_json(msg="%s did not become ready within %s s (port %s); see %s"
-                     % (params["name"], params["timeout"], params.get("wait_port"), log))
+    module.fail_json(msg="%s did not become ready within %s s (%s:%s); see %s"
+                     % (params["name"], params["timeout"], params["wait_host"], params.get("wait_port"), log))
 
 
 def stop(module, pid, params):
@@ -166,6 +170,7 @@ def main():
             logfile=dict(type="path"),
             error_log=dict(type="path"),
             wait_port=dict(type="int"),
+            wait_host=dict(type="str", default="127.0.0.1"),
             timeout=dict(type="int", default=60),
             state=dict(type="str", choices=["started", "stopped", "killed"], default="started"),
         ),

@@ -82,3 +82,15 @@ def test_a_failed_step_makes_a_failed_outcome():
     errors = {"db-dr": "Refusing to promote db-dr: it lacks 0-1-5"}
     assert report["failed_steps"] == [dict(task="Promote", errors=errors)]
     assert "## Failed steps" in report["markdown"] and "  - db-dr: Refusing to promote" in report["markdown"]
+
+
+def test_a_host_the_plan_knew_unreachable_is_not_a_failed_step():
+    events = EVENTS + [dict(event="task_start", task="Read", uuid="r", at=102.5),
+                       dict(event="task_end", task="Read", uuid="r", host="db-primary", status="unreachable", at=102.9,
+                            error="Data could not be sent to remote host"),
+                       dict(event="task_end", task="Read", uuid="r", host="db-dr", status="ok", at=102.9)]
+    plan = dict(PLAN, primary_reachable=False, unreachable=["db-primary"])
+    assert build_report("dr_failover", plan, events, None, {}, finished_at=104.0)["outcome"] == "success"
+    # Another host unreachable is still a failure.
+    plan = dict(PLAN, primary_reachable=False, unreachable=["db-replica"])
+    assert build_report("dr_failover", plan, events, None, {}, finished_at=104.0)["outcome"] == "failed"
