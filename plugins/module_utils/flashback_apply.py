@@ -34,6 +34,11 @@ PROGRESS_DDL = (
     " started_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),"
     " updated_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6)"
     ") ENGINE=InnoDB",
+    # Server-path runs (flashback_server) also count the rows events done: they resume by events, not rows.
+    "CREATE TABLE IF NOT EXISTS drkit_flashback.progress_events ("
+    " run_id CHAR(64) NOT NULL PRIMARY KEY,"
+    " events BIGINT UNSIGNED NOT NULL DEFAULT 0"
+    ") ENGINE=InnoDB",
 )
 PROGRESS_READ = ("SELECT done, reverted, conflicts, skipped, overwritten, finished, updated_at "
                  "FROM drkit_flashback.progress WHERE run_id = %s")
@@ -42,6 +47,9 @@ PROGRESS_WRITE = (
     "finished) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) ON DUPLICATE KEY UPDATE done = VALUES(done), "
     "reverted = VALUES(reverted), conflicts = VALUES(conflicts), skipped = VALUES(skipped), "
     "overwritten = VALUES(overwritten), finished = VALUES(finished), updated_at = CURRENT_TIMESTAMP(6)")
+PROGRESS_EVENTS_READ = "SELECT events FROM drkit_flashback.progress_events WHERE run_id = %s"
+PROGRESS_EVENTS_WRITE = ("INSERT INTO drkit_flashback.progress_events (run_id, events) VALUES (%s, %s) "
+                         "ON DUPLICATE KEY UPDATE events = VALUES(events)")
 PROGRESS_TABLE_EXISTS = ("SELECT COUNT(*) AS n FROM information_schema.TABLES "
                          "WHERE TABLE_SCHEMA = 'drkit_flashback' AND TABLE_NAME = 'progress'")
 COUNTERS = ("reverted", "conflicts", "skipped", "overwritten")
@@ -57,6 +65,17 @@ class Tally(object):
         self.max_listed = max_listed
         self.conflict_list = []
         self.by_table = {}
+
+    def add_count(self, table, outcome, count):
+        """Count ``count`` operations of ``table`` with one outcome and nothing to list (a set-based chunk)."""
+        if not count:
+            return
+        self.done += count
+        names = dict(reverted=("reverted",), skipped=("skipped",))[outcome]
+        counters = self.by_table.setdefault(table, dict(reverted=0, conflicts=0, skipped=0, overwritten=0))
+        for name in names:
+            self.counts[name] += count
+            counters[name] += count
 
     def add(self, op, outcome, reason=None):
         """Count one outcome: reverted, skipped, conflict or overwritten (a conflict written over)."""
@@ -214,6 +233,61 @@ def _row_chunks(ops, pipeline):
         yield ops[start:start + pipeline]
 
 
+class OpRunner(object):
+    """Runs reverse operations inside the caller's transaction: set-based chunks where ``setter`` takes them, the
+    rest row by row (``pipeline`` statements per round trip); outcomes go to ``tally``, counts to ``paths``."""
+
+    def __init__(self, cursor, conn, tally, on_conflict="skip", integrity_errors=(), pipeline=1, setter=None,
+                 paths=None):
+        self.cursor = cursor
+        self.conn = conn
+        self.tally = tally
+        self.on_conflict = on_conflict
+        self.integrity_errors = integrity_errors
+        self.pipeline = max(1, pipeline)
+        self.setter = setter
+        self.paths = paths if paths is not None else {}
+        self.paths.setdefault("set", 0)
+        self.paths.setdefault("row", 0)
+        self.chunker = Chunker(setter, pipeline)
+
+    def add(self, op):
+        self._flush(self.chunker.add(op))
+
+    def finish(self):
+        """Run what is pending (before a commit)."""
+        self._flush(self.chunker.take())
+
+    def _by_row(self, chunk):
+        for part in _row_chunks(chunk, self.pipeline):
+            if self.pipeline > 1:
+                outcomes = apply_chunk(self.cursor, self.conn, part, self.on_conflict, self.integrity_errors)
+            else:
+                outcomes = [apply_one(self.cursor, op, self.on_conflict, self.integrity_errors) for op in part]
+            self.paths["row"] += len(part)
+            for op, (outcome, reason) in zip(part, outcomes):
+                self.tally.add(op, outcome, reason)
+
+    def _flush(self, chunk):
+        if chunk is None:
+            return
+        mode, chunk_ops = chunk
+        if mode == "set" and len(chunk_ops) >= SET_MIN:
+            outcomes = self.setter.apply(self.cursor, chunk_ops, self.on_conflict)
+            if outcomes is not None:
+                self.paths["set"] += len(chunk_ops)
+                for op, (outcome, reason) in zip(chunk_ops, outcomes):
+                    self.tally.add(op, outcome, reason)
+                return
+        self._by_row(chunk_ops)
+
+
+def _prepare(cursor):
+    for statement_text in PROGRESS_DDL:
+        cursor.execute(statement_text)
+    cursor.execute("SET SESSION time_zone = '+00:00'")
+
+
 def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="skip", integrity_errors=(),
               pipeline=1, setter=None, paths=None):
     """Apply ``ops`` in batches (one transaction each, progress saved with it), skipping the ``tally.done``
@@ -223,54 +297,25 @@ def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="sk
     batches committed by this call."""
     skip = tally.done
     batches = 0
-    paths = paths if paths is not None else {}
-    paths.setdefault("set", 0)
-    paths.setdefault("row", 0)
     with conn.cursor() as cursor:
-        for statement_text in PROGRESS_DDL:
-            cursor.execute(statement_text)
-        cursor.execute("SET SESSION time_zone = '+00:00'")
-        chunker = Chunker(setter, pipeline)
+        _prepare(cursor)
+        runner = OpRunner(cursor, conn, tally, on_conflict, integrity_errors, pipeline, setter, paths)
         in_batch = 0
-
-        def by_row(chunk):
-            for part in _row_chunks(chunk, max(1, pipeline)):
-                if pipeline > 1:
-                    outcomes = apply_chunk(cursor, conn, part, on_conflict, integrity_errors)
-                else:
-                    outcomes = [apply_one(cursor, op, on_conflict, integrity_errors) for op in part]
-                paths["row"] += len(part)
-                for op, (outcome, reason) in zip(part, outcomes):
-                    tally.add(op, outcome, reason)
-
-        def flush(chunk):
-            if chunk is None:
-                return
-            mode, chunk_ops = chunk
-            if mode == "set" and len(chunk_ops) >= SET_MIN:
-                outcomes = setter.apply(cursor, chunk_ops, on_conflict)
-                if outcomes is not None:
-                    paths["set"] += len(chunk_ops)
-                    for op, (outcome, reason) in zip(chunk_ops, outcomes):
-                        tally.add(op, outcome, reason)
-                    return
-            by_row(chunk_ops)
-
         conn.begin()
         try:
             for index, op in enumerate(ops):
                 if index < skip:
                     continue
-                flush(chunker.add(op))
+                runner.add(op)
                 in_batch += 1
                 if in_batch >= batch_size:
-                    flush(chunker.take())
+                    runner.finish()
                     _save(cursor, run, selection, tally, False)
                     conn.commit()
                     batches += 1
                     in_batch = 0
                     conn.begin()
-            flush(chunker.take())
+            runner.finish()
             _save(cursor, run, selection, tally, True)
             conn.commit()
             batches += 1
@@ -278,6 +323,87 @@ def apply_ops(conn, ops, run, selection, tally, batch_size=1000, on_conflict="sk
             conn.rollback()
             raise
     return batches
+
+
+def read_events_done(cursor, run):
+    """How many rows events (newest first) a server-path run committed, or None: not a server-path run."""
+    cursor.execute(PROGRESS_TABLE_EXISTS.replace("'progress'", "'progress_events'"))
+    if not int(cursor.fetchone()["n"]):
+        return None
+    cursor.execute(PROGRESS_EVENTS_READ, (run,))
+    row = cursor.fetchone()
+    return int(row["events"]) if row else None
+
+
+def apply_groups(conn, groups, undo, plan, run, selection, tally, on_conflict="skip", integrity_errors=(),
+                 pipeline=1, setter=None, paths=None):
+    """The server path's apply (``flashback_server``): one transaction per group of rows events (``groups``,
+    flashback_source.EventGroups, newest first), saved with the progress row and the count of events done, so a
+    run stopped half-way resumes after its last committed group. A group the server path does not take is
+    decoded in Python (``plan``: changes -> Ops) and run like ``apply_ops`` runs operations. Returns the number
+    of groups committed."""
+    paths = paths if paths is not None else {}
+    paths.setdefault("server", 0)
+    events_done = groups.skip
+    committed = 0
+    with conn.cursor() as cursor:
+        _prepare(cursor)
+        runner = OpRunner(cursor, conn, tally, on_conflict, integrity_errors, pipeline, setter, paths)
+        for group in groups:
+            loaded = undo.load(group) if undo.accepts(group) else None
+            conn.begin()
+            try:
+                done = undo.apply(cursor, group, loaded, on_conflict) if loaded is not None else None
+                if done is None:
+                    for op in plan(groups.changes(group)):
+                        runner.add(op)
+                    runner.finish()
+                else:
+                    reverted, others = done
+                    tally.add_count(group.info.name, "reverted", reverted)
+                    for op, outcome, reason in others:
+                        tally.add(op, outcome, reason)
+                    paths["server"] += loaded
+                    groups.observe(group, loaded)
+                events_done += len(group.offsets)
+                _save(cursor, run, selection, tally, False)
+                cursor.execute(PROGRESS_EVENTS_WRITE, (run, events_done))
+                conn.commit()
+                committed += 1
+            except BaseException:
+                conn.rollback()
+                raise
+        conn.begin()
+        _save(cursor, run, selection, tally, True)
+        cursor.execute(PROGRESS_EVENTS_WRITE, (run, events_done))
+        conn.commit()
+    return committed
+
+
+def predict_groups(conn, groups, undo, plan, tally, sample=None, sample_size=20, setter=None, paths=None):
+    """Check mode of the server path: each group loaded (binlog off) and judged with one read; groups it does
+    not take are judged as ``predict_ops`` judges operations. The sample statements come from the first group,
+    decoded in Python."""
+    paths = paths if paths is not None else {}
+    paths.setdefault("server", 0)
+    with conn.cursor() as cursor:
+        cursor.execute("SET SESSION time_zone = '+00:00'")
+        for group in groups:
+            if sample is not None and len(sample) < sample_size:
+                for op in plan(groups.changes(group)):
+                    if len(sample) >= sample_size:
+                        break
+                    sample.append(render(conn, statement(op)))
+            loaded = undo.load(group) if undo.accepts(group) else None
+            if loaded is None:
+                predict_ops(conn, plan(groups.changes(group)), tally, setter=setter, paths=paths)
+                continue
+            reverted, others = undo.predict(cursor, group, loaded)
+            tally.add_count(group.info.name, "reverted", reverted)
+            for op, outcome, reason in others:
+                tally.add(op, outcome, reason)
+            paths["server"] += loaded
+            groups.observe(group, loaded)
 
 
 def predict_ops(conn, ops, tally, sample=None, sample_size=20, setter=None, paths=None):

@@ -42,15 +42,17 @@ def work_name(index):
     return "%s.%s" % (quote(WORK_SCHEMA), quote("work_%d" % index))
 
 
-def work_table_ddl(info, name):
+def work_table_ddl(info, name, extra=()):
     """CREATE TEMPORARY TABLE of the work table of ``info``: seq, and per writable column ``a<i>`` (after-image),
-    ``b<i>`` (before-image), ``f<i>`` (1: the UPDATE sets this column back), all NULLable, the table's types."""
+    ``b<i>`` (before-image), ``f<i>`` (1: the UPDATE sets this column back), all NULLable, the table's types;
+    then ``extra`` column or key definitions."""
     parts = ["`seq` INT UNSIGNED NOT NULL PRIMARY KEY"]
     for i in info.writable:
         column_type = info.types[i].replace("%", "%%")
         parts.append("`a%d` %s NULL" % (i, column_type))
         parts.append("`b%d` %s NULL" % (i, column_type))
         parts.append("`f%d` TINYINT NULL" % i)
+    parts.extend(extra)
     return "CREATE TEMPORARY TABLE %s (%s) ENGINE=InnoDB" % (name, ", ".join(parts))
 
 

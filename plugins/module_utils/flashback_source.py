@@ -135,3 +135,99 @@ def reverse_changes(statements, column_source=None):
                 rows = list(event.rows())
                 for before, after in reversed(rows):
                     yield item.schema, item.table, item.operation, before, after, item.gtid
+
+
+class Group(object):
+    """Rows events of one statement (file offsets, newest last), undone together by the server path."""
+
+    __slots__ = ("path", "format", "info", "operation", "gtid", "table_map", "table_map_offset", "offsets",
+                 "nbytes")
+
+    def __init__(self, path, fmt, info, operation, gtid, table_map, table_map_offset):
+        self.path = path
+        self.format = fmt
+        self.info = info
+        self.operation = operation
+        self.gtid = gtid
+        self.table_map = table_map
+        self.table_map_offset = table_map_offset
+        self.offsets = []
+        self.nbytes = 0
+
+
+class EventGroups(object):
+    """The rows events of ``statements`` newest first, cut into groups of about ``batch_size`` row changes.
+
+    Group sizes are in bytes of events: the first group takes ``first_bytes``, later ones ``batch_size`` times
+    the bytes per change seen so far (``observe``). ``skip`` events (newest first) are left out: the ones an
+    interrupted run already committed. ``changes(group)`` decodes a group in Python (newest first) for the
+    groups the server path does not take. Memory: the offsets of one statement's events.
+    """
+
+    def __init__(self, statements, infos, formats, column_source=None, batch_size=1000, skip=0,
+                 first_bytes=64 * 1024):
+        self.statements = statements
+        self.infos = infos
+        self.formats = formats
+        self.column_source = column_source
+        self.batch_size = batch_size
+        self.skip = skip
+        self.budget = first_bytes
+        self.seen_bytes = 0
+        self.seen_changes = 0
+        self._readers = {}
+
+    def _reader(self, path):
+        if path not in self._readers:
+            self._readers[path] = Reader(path, self.column_source)
+        return self._readers[path]
+
+    def observe(self, group, changes):
+        """Size later groups from what this one held."""
+        self.seen_bytes += group.nbytes
+        self.seen_changes += max(changes, 0)
+        if self.seen_changes:
+            self.budget = max(4096, self.batch_size * self.seen_bytes // self.seen_changes)
+
+    def __iter__(self):
+        skip = self.skip
+        taken, transaction = set(), None
+        for item in reversed(self.statements):
+            reader = self._reader(item.path)
+            if (item.path, item.transaction_start) != transaction:
+                taken, transaction = set(), (item.path, item.transaction_start)
+            maps, events = {}, []
+            for event in reader.events(item.start, item.end):
+                if event.kind == "table_map":
+                    maps[event.table_map.table_id] = event.start
+                if event.kind != "rows" or event.start in taken or event.operation != item.operation:
+                    continue
+                if event.table_map.schema != item.schema or event.table_map.table != item.table:
+                    continue
+                events.append((event.start, event.end - event.start, event.table_map,
+                               maps.get(event.table_map.table_id)))
+                taken.add(event.start)
+            group = None
+            for offset, size, table_map, map_offset in reversed(events):
+                if skip:
+                    skip -= 1
+                    continue
+                if group is None or group.nbytes >= self.budget or group.table_map is not table_map:
+                    if group is not None:
+                        yield group
+                    group = Group(item.path, self.formats[item.path], self.infos[(item.schema, item.table)],
+                                  item.operation, item.gtid, table_map, map_offset)
+                group.offsets.append(offset)
+                group.nbytes += size
+            if group is not None:
+                yield group
+
+    def changes(self, group):
+        """(schema, table, operation, before, after, gtid) of ``group``'s rows, newest first."""
+        reader = self._reader(group.path)
+        reader.table_maps[group.table_map.table_id] = group.table_map
+        with open(group.path, "rb") as handle:
+            for offset in group.offsets:  # already newest first
+                event = reader.event_at(handle, offset)
+                for before, after in reversed(list(event.rows())):
+                    yield group.info.schema, group.info.table, group.operation, before, after, group.gtid

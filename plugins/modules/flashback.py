@@ -28,7 +28,14 @@ description:
     as row by row. Rows touched by several selected events go to later chunks, so the newest change is still undone
     first. Tables without a key, C(UPDATE)s that changed the key, chunks the server refuses as a whole (unique or
     foreign keys that need the row order) and servers whose C(binlog_format) is not C(ROW) are undone row by row
-    (RV(apply_paths) counts both).
+    (RV(apply_paths) counts each path).
+  - On MariaDB, with O(server_decoding), the server itself decodes the row images (about 4x faster on a 200k-row
+    C(UPDATE)) - the events are re-addressed to a load table in C(drkit_flashback) and replayed with a C(BINLOG)
+    statement while the session's binlog is off (nothing of it replicates), then the same work table, locking read
+    and guarded write as above undo them, one transaction per group of about O(batch_size) changes of one statement.
+    This needs the C(BINLOG REPLAY) and C(BINLOG ADMIN) privileges (or C(SUPER)) and C(CREATE), C(DROP) on
+    C(drkit_flashback); without them, on MySQL, and for groups it cannot take, the images are decoded in Python
+    (RV(server_decoding) says why).
   - O(mode=apply) runs in batches of O(batch_size) rows, one transaction each; the progress is committed with each
     batch in C(drkit_flashback.progress), so a run that stopped resumes where it was and a finished run is
     recognised (V(changed=false)). O(mode=sql_file) writes the guarded reverse statements to O(dest) for review.
@@ -116,13 +123,21 @@ options:
     choices: [skip, overwrite]
     default: skip
   batch_size:
-    description: Rows per transaction in O(mode=apply) (and between C(COMMIT)s of the SQL file).
+    description:
+      - Rows per transaction in O(mode=apply) (and between C(COMMIT)s of the SQL file). With server decoding, a
+        transaction holds whole rows events of one statement, about this many rows.
     type: int
     default: 1000
   max_conflicts:
     description: At most this many conflicts are listed in RV(conflict_rows) (all are counted).
     type: int
     default: 100
+  server_decoding:
+    description:
+      - Let a MariaDB server decode the row images itself (see the description); V(false) decodes them in Python.
+        A run that was started with server decoding resumes only with it.
+    type: bool
+    default: true
   plan_sample:
     description: In check mode, the number of reverse statements shown in RV(plan).
     type: int
@@ -239,7 +254,16 @@ seconds:
   returned: always
   type: float
 apply_paths:
-  description: Operations done (or judged, in check mode) set-based (V(set)) and row by row (V(row)) by this run.
+  description:
+    - Operations done (or judged, in check mode) by this run with images the server decoded (V(server)), set-based
+      with images decoded in Python (V(set)), and row by row (V(row)).
+  returned: always
+  type: dict
+server_decoding:
+  description:
+    - Whether the server decoded the row images (V(available)) and, when not, why (V(reason)).
+    - V(groups_done_in_python) counts groups of events the server path gave back to the Python decoder (a key
+      changed by an UPDATE, a row changed twice in one statement, a write that did not match its prediction).
   returned: always
   type: dict
 set_based:
@@ -274,8 +298,11 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog_source import (
 from ansible_collections.drkit.mysql.plugins.module_utils.connection import connection_argument_spec, server_bool
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_apply import (
     Tally,
+    apply_groups,
     apply_ops,
+    predict_groups,
     predict_ops,
+    read_events_done,
     read_progress,
     write_sql,
 )
@@ -287,8 +314,10 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import 
     run_id,
     table_info,
 )
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_server import ServerUndo, file_format
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import SetApplier
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_source import (
+    EventGroups,
     check_images,
     compact,
     reverse_changes,
@@ -335,6 +364,7 @@ def argument_spec():
         batch_size=dict(type="int", default=1000),
         max_conflicts=dict(type="int", default=100),
         plan_sample=dict(type="int", default=20),
+        server_decoding=dict(type="bool", default=True),
     )
     return spec
 
@@ -394,7 +424,8 @@ def run(module):
     result = dict(changed=False, run_id=None, statements=[], statement_count=0, tables={}, operations=0,
                   rows_reverted=0, conflicts=0, conflict_rows=[], skipped=0, overwritten=0, already_done=False,
                   resumed_from=0, plan=[], keyless_tables=[], seconds=0.0, read_warnings=[],
-                  apply_paths=dict(set=0, row=0), set_based=dict(available=False, reason=None))
+                  apply_paths=dict(server=0, set=0, row=0), set_based=dict(available=False, reason=None),
+                  server_decoding=dict(available=False, reason=None))
     workdir = tempfile.mkdtemp(prefix="drkit-flashback-") if params["from_server"] else None
     try:
         if params["mode"] == "apply" and not module.check_mode:
@@ -440,7 +471,14 @@ def run(module):
         def ops():
             return plan_ops(reverse_changes(statements, column_source), infos, params["columns"])
 
-        execute(module, server, params, result, ops, list(infos.values()))
+        def groups(skip=0):
+            formats = dict((path, file_format(path)) for path in set(s.path for s in statements))
+            return EventGroups(statements, infos, formats, column_source, params["batch_size"], skip)
+
+        def plan(changes):
+            return plan_ops(changes, infos, params["columns"])
+
+        execute(module, server, params, result, ops, list(infos.values()), (groups, plan))
     except (FlashbackError, BinlogError, RowsError, OSError) as exc:
         module.fail_json(msg="Flashback refused: %s." % str(exc).rstrip("."), **result)
     finally:
@@ -471,20 +509,59 @@ def set_applier(server, infos, result):
     return setter if setter.available else None
 
 
-def execute(module, server, params, result, ops, infos=()):
-    """Check mode predicts; sql_file writes; apply runs (or recognises a finished run)."""
+def server_undo(server, infos, params, result, groups):
+    """The server-decoding path (flashback_server), or None with the reason in the result."""
+    undo = ServerUndo(server.conn, infos, params["columns"], INTEGRITY_ERRORS, SERVER_ERRORS)
+    first = next(iter(groups), None)
+    if first is not None:
+        undo.setup(first.format, server.dialect.flavor)
+    else:
+        undo.reason = "no rows event to undo"
+    result["server_decoding"] = dict(available=undo.available, reason=undo.reason)
+    return undo if undo.available else None
+
+
+
+def execute(module, server, params, result, ops, infos=(), server_path=None):
+    """Check mode predicts; sql_file writes; apply runs (or recognises a finished run). ``server_path`` (a
+    function making EventGroups, and one turning changes into operations) lets the server decode row images."""
     with server.conn.cursor() as cursor:
         progress = read_progress(cursor, result["run_id"])
+        events_done = read_events_done(cursor, result["run_id"]) if progress else None
     if progress and progress["finished"] and params["mode"] == "apply":
         tally = Tally(params["max_conflicts"], progress)
         finish(result, tally)
         result["already_done"] = True
         result["msg"] = "This flashback had already finished at %s, nothing to do" % progress["updated_at"]
         return
+    undo = None
+    wanted = params["server_decoding"] or events_done is not None
+    if not wanted:
+        result["server_decoding"]["reason"] = "server_decoding is false"
+    if server_path is not None and wanted and params["mode"] == "apply" and (progress is None or events_done is not None):
+        undo = server_undo(server, infos, params, result, server_path[0]())
+        if undo is None and events_done is not None:
+            module.fail_json(msg="This flashback was started with server-side decoding and stopped after %d events; "
+                                 "it can only resume the same way, which is not available now (%s). Restore what "
+                                 "it needs and run it again." % (events_done, result["server_decoding"]["reason"]),
+                             **result)
+    try:
+        run_paths(module, server, params, result, ops, infos, progress, undo, server_path, events_done)
+    finally:
+        if undo is not None:
+            undo.close()
+
+
+def run_paths(module, server, params, result, ops, infos, progress, undo, server_path, events_done):
     if module.check_mode:
         tally = Tally(params["max_conflicts"])
         setter = set_applier(server, infos, result) if params["mode"] == "apply" else None
-        predict_ops(server.conn, ops(), tally, result["plan"], params["plan_sample"], setter, result["apply_paths"])
+        if undo is not None:
+            predict_groups(server.conn, server_path[0](), undo, server_path[1], tally, result["plan"],
+                           params["plan_sample"], setter, result["apply_paths"])
+        else:
+            predict_ops(server.conn, ops(), tally, result["plan"], params["plan_sample"], setter,
+                        result["apply_paths"])
         finish(result, tally)
         result["changed"] = bool(tally.counts["reverted"]) or (params["mode"] == "sql_file" and not os.path.exists(
             params["dest"]))
@@ -502,8 +579,15 @@ def execute(module, server, params, result, ops, infos=()):
     result["resumed_from"] = tally.done
     before = dict(tally.counts)
     setter = set_applier(server, infos, result)
-    apply_ops(server.conn, ops(), result["run_id"], describe_selection(params), tally, params["batch_size"],
-              params["on_conflict"], INTEGRITY_ERRORS, PIPELINE, setter, result["apply_paths"])
+    if undo is not None:
+        apply_groups(server.conn, server_path[0](events_done or 0), undo, server_path[1], result["run_id"],
+                     describe_selection(params), tally, params["on_conflict"], INTEGRITY_ERRORS, PIPELINE, setter,
+                     result["apply_paths"])
+        if undo.fallbacks:
+            result["server_decoding"]["groups_done_in_python"] = undo.fallbacks
+    else:
+        apply_ops(server.conn, ops(), result["run_id"], describe_selection(params), tally, params["batch_size"],
+                  params["on_conflict"], INTEGRITY_ERRORS, PIPELINE, setter, result["apply_paths"])
     if setter is not None and setter.fallbacks:
         result["set_based"]["chunks_done_row_by_row"] = setter.fallbacks
     finish(result, tally)

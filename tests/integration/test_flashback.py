@@ -7,6 +7,7 @@ import stat
 import subprocess
 import time
 
+import pytest
 from helpers import LAB_ROOT, admin_args, run_module, sql
 
 ARCHIVE = os.path.join(LAB_ROOT, "db-dr", "binlog-archive")
@@ -36,6 +37,24 @@ def differing(copy, table, key):
     same = " AND ".join("c.`%s` <=> t.`%s`" % (c, c) for c in columns)
     query = "SELECT c.%s FROM %s c JOIN %s t USING (%s) WHERE NOT (%s)" % (key, copy, table, key, same)
     return sorted(int(row[0]) for row in sql("db-primary", query))
+
+
+def binlog_tables_since(name, position):
+    """(tables of the primary's row events from file ``name`` at ``position`` on, the oldest event timestamp)."""
+    from ansible_collections.drkit.mysql.plugins.module_utils.binlog_stream import Reader
+
+    directory = os.path.dirname(sql("db-primary", "SELECT @@log_bin_basename")[0][0])
+    names = sorted(n for n in os.listdir(directory) if n.startswith(name.rsplit(".", 1)[0] + ".") and n >= name
+                   and not n.endswith((".index", ".state")))
+    tables, oldest = set(), None
+    for index, current in enumerate(names):
+        for event in Reader(os.path.join(directory, current)).events(int(position) if index == 0 else None):
+            if event.kind == "format_description":
+                continue
+            oldest = event.timestamp if oldest is None else min(oldest, event.timestamp)
+            if event.kind == "table_map":
+                tables.add(event.table_map.name)
+    return tables, oldest
 
 
 def second_boundary():
@@ -204,9 +223,12 @@ SELECT @@last_gtid;
 """
 
 
-def test_set_based_undo_keeps_conflicts_and_replicates(lab):
+@pytest.mark.parametrize("server_decoding", [True, False], ids=["images-decoded-by-the-server", "decoded-in-python"])
+def test_set_based_undo_keeps_conflicts_and_replicates(lab, server_decoding):
     """Thousands of rows undone set-based: rows touched twice, DELETEs and INSERTs, conflicts of every kind left as
-    they are, and the replica equal to the primary afterwards."""
+    they are, and the replica equal to the primary afterwards; with row images decoded by the server (BINLOG into a
+    load table, nothing of it in the binlog) and by Python."""
+    path = "server" if server_decoding else "set"
     sql("db-primary", "DROP DATABASE IF EXISTS drk_fb2; CREATE DATABASE drk_fb2;" + SET_TABLE)
     sql("db-primary", "CREATE TABLE drk_fb2.copy AS SELECT * FROM drk_fb2.pts")
     [[gtid]] = sql("db-primary", SET_INCIDENT)
@@ -217,13 +239,16 @@ def test_set_based_undo_keeps_conflicts_and_replicates(lab):
                       "UPDATE drk_fb2.pts SET name = 'renamed' WHERE id = 9002; "
                       "DELETE FROM drk_fb2.pts WHERE id = 9003")
     current = sql("db-primary", "SHOW MASTER STATUS")[0][0]
-    args = admin_args("db-primary", from_server=True, files=[current], gtids=[gtid], batch_size=1000)
+    args = admin_args("db-primary", from_server=True, files=[current], gtids=[gtid], batch_size=1000,
+                      server_decoding=server_decoding)
+    binlog_before, started = sql("db-primary", "SHOW MASTER STATUS")[0][:2], time.time()
     plan = run_module("flashback", args, check_mode=True)
     assert not plan.get("failed"), plan
-    assert plan["set_based"]["available"] and plan["apply_paths"]["set"] > 4000
+    assert plan["server_decoding"]["available"] is server_decoding, plan["server_decoding"]
+    assert plan["apply_paths"][path] > 4000, plan["apply_paths"]
     done = run_module("flashback", args)
     assert not done.get("failed"), done
-    assert done["set_based"]["available"] and done["apply_paths"]["set"] > 4000, done["apply_paths"]
+    assert done["set_based"]["available"] and done["apply_paths"][path] > 4000, done["apply_paths"]
     conflicts = sorted((c["key"]["id"], c["operation"], c["reason"]) for c in done["conflict_rows"])
     # Rows 10 and 20 were changed twice by the incident: both undos are conflicts.
     changed = "changed since the event"
@@ -243,4 +268,13 @@ def test_set_based_undo_keeps_conflicts_and_replicates(lab):
     assert sql("db-replica", "CHECKSUM TABLE drk_fb2.pts")[0][1] == checksum("drk_fb2.pts")
     again = run_module("flashback", args)
     assert again["already_done"] and not again["changed"]
+    # What went to the binlog: the undo's row changes of drk_fb2.pts only (no load table, no work table), with
+    # today's timestamps (a BINLOG statement leaves the session clock at the event's time unless reset).
+    logged, oldest = binlog_tables_since(*binlog_before)
+    ours = set(t for t in logged if t.startswith(("drk_fb2.", "drkit_flashback.")))  # the lab's app writes too
+    events_table = {"drkit_flashback.progress_events"} if server_decoding else set()
+    assert ours == {"drk_fb2.pts", "drkit_flashback.progress"} | events_table, logged
+    assert oldest >= int(started) - 1, (oldest, started)
+    assert not sql("db-primary", "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
+                                 "'drkit_flashback' AND TABLE_NAME LIKE 'load%'")
     sql("db-primary", "DROP DATABASE IF EXISTS drk_fb2")

@@ -1,0 +1,354 @@
+# Copyright (c) 2026 drkit.mysql maintainers
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Set-based undo with row images the server decodes (MariaDB): no row image is decoded in Python.
+
+``flashback_set`` fills its work table with values Python decoded and rendered, ~10 s per 200k changed rows.
+Here the server does that part. Per group of rows events of one statement (newest first, about ``batch_size``
+changes):
+
+1. *Load*, outside any transaction and with the session's binlog off (``sql_log_bin = 0``: nothing of it
+   reaches the binlog or the replicas): the load table is emptied, the group's events, re-addressed to it
+   (``binlog_rewrite``), are replayed with one ``BINLOG`` statement, and one ``INSERT ... SELECT`` fills the
+   work table of ``flashback_set`` from it: an UPDATE's images paired by their numbers (2k-1 before, 2k after),
+   only the changes that set back a chosen column. The work table has a unique key on the row key, so a row
+   changed twice in one group is refused there.
+2. *Undo*, in the batch's transaction with the binlog on: ``flashback_set``'s own locking read and guarded
+   write (the same statements, so the same guard and conflict rules); the rows the read found changed, gone or
+   taken are read back from the work table and classified like every other conflict.
+
+A group the server path cannot take (a key changed by the UPDATE, a row twice, an event it cannot re-address,
+a write that does not change exactly the predicted rows) goes back to the Python decoder, in the same
+transaction; ``ServerUndo.fallbacks`` counts them.
+
+Requirements, checked once before anything is changed (otherwise every group takes the Python path and
+``reason`` says why): MariaDB (MySQL's BINLOG statement is not tested here), ROW binlog, the BINLOG REPLAY and
+BINLOG ADMIN privileges (or SUPER) for ``BINLOG`` and ``sql_log_bin``, CREATE and DROP on ``drkit_flashback``
+(the load tables are base tables: ``BINLOG`` does not see the session's temporary tables; they are named after
+the connection and dropped at the end, and ones left by a killed run are dropped by the next), CREATE
+TEMPORARY TABLES.
+
+Stdlib only: this file runs on managed hosts with Python 3.8+.
+"""
+import re
+
+from ansible_collections.drkit.mysql.plugins.module_utils.binlog_rewrite import (
+    Format,
+    RewriteError,
+    load_statement,
+    read_event,
+    retarget_table_map,
+    rows_as_write,
+)
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import Op, classify, forced, quote
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import (
+    SAVEPOINT,
+    WORK_SCHEMA,
+    Statements,
+    work_table_ddl,
+)
+
+LOAD_TABLE_ID = 0xFFFF01  # the id our Table_map gives the load table; it only lives inside one BINLOG statement
+UNDO_KIND = dict(update="update", delete="insert", insert="delete")  # binlog operation -> reverse statement
+MISSES_READ = 1000  # work-table rows read back per statement for the rows the write left alone
+_LOAD_NAME = re.compile(r"^load_(\d+)_\d+$")
+
+
+def _binary_differs(left, right):
+    return "NOT (CAST(%s AS BINARY) <=> CAST(%s AS BINARY))" % (left, right)
+
+
+class TableLoad(object):
+    """One table's load table, work table and statements (per binlog operation)."""
+
+    def __init__(self, info, load, work, chosen):
+        self.info = info
+        self.load = load
+        self.work = work
+        key = set(info.key)
+        self.restored = [i for i in chosen if i not in key]
+        self.guard = [i for i in chosen if i not in key]
+        self.key_chosen = [i for i in chosen if i in key]
+        self._plans = {}
+
+    def template(self, operation):
+        """A value-less Op of the reverse kind: what ``flashback_set.Statements`` builds its SQL from."""
+        info, kind = self.info, UNDO_KIND[operation]
+        if kind == "insert":
+            return Op(kind, info, [(i, None) for i in info.key], [], [(i, None) for i in info.writable])
+        guard = self.guard if kind == "update" else [i for i in info.writable if i not in set(info.key)]
+        restore = [(i, None) for i in self.restored] if kind == "update" else []
+        return Op(kind, info, [(i, None) for i in info.key], [(i, None) for i in guard], restore)
+
+    def plan(self, operation):
+        """(Statements, fill SQL) of ``operation``'s groups."""
+        if operation not in self._plans:
+            template = self.template(operation)
+            statements = Statements(template, self.work, tuple(self.restored) if operation == "update" else ())
+            self._plans[operation] = (statements, self._fill(operation, template))
+        return self._plans[operation]
+
+    def _fill(self, operation, template):
+        info, load, work = self.info, self.load, self.work
+        if operation == "update":
+            names = ["`seq`"] + ["`a%d`" % i for i in info.key] + ["`a%d`" % i for i, _v in template.guard]
+            values = ["b.`drkit_seq`"] + ["a.`c%d`" % i for i in info.key] + \
+                ["a.`c%d`" % i for i, _v in template.guard]
+            names += ["`b%d`" % i for i in self.restored] + ["`f%d`" % i for i in self.restored] + ["`kc`"]
+            differs = [_binary_differs("b.`c%d`" % i, "a.`c%d`" % i) for i in self.restored]
+            key_differs = " OR ".join(_binary_differs("b.`c%d`" % i, "a.`c%d`" % i) for i in self.key_chosen) or "0"
+            values += ["b.`c%d`" % i for i in self.restored] + differs + ["(%s)" % key_differs]
+            return ("INSERT INTO %s (%s) SELECT %s FROM %s b JOIN %s a ON a.`drkit_seq` = b.`drkit_seq` + 1 "  # noqa: S608 - quoted identifiers
+                    "WHERE b.`drkit_seq` %% 2 = 1 AND (%s)"
+                    % (work, ", ".join(names), ", ".join(values), load, load,
+                       " OR ".join(differs + ["(%s)" % key_differs])))
+        image = "b" if UNDO_KIND[operation] == "insert" else "a"
+        positions = info.writable if image == "b" else list(info.key) + [i for i, _v in template.guard]
+        return "INSERT INTO %s (`seq`, %s) SELECT `drkit_seq`, %s FROM %s" % (  # noqa: S608 - quoted identifiers
+            work, ", ".join("`%s%d`" % (image, i) for i in positions), ", ".join("`c%d`" % i for i in positions),
+            load)
+
+    def op_from_work(self, operation, row, gtid):
+        """The Op of one work-table row (a row the write left alone: its values for the report or an overwrite)."""
+        info, kind = self.info, UNDO_KIND[operation]
+        if kind == "insert":
+            restore = [(i, row["b%d" % i]) for i in info.writable]
+            return Op(kind, info, [(i, row["b%d" % i]) for i in info.key], [], restore, gtid, operation)
+        locate = [(i, row["a%d" % i]) for i in info.key]
+        if kind == "update":
+            guard = [(i, row["a%d" % i]) for i in self.guard]
+            restore = [(i, row["b%d" % i]) for i in self.restored if row["f%d" % i]]
+            return Op(kind, info, locate, guard, restore, gtid, operation)
+        keyed = set(info.key)
+        guard = [(i, row["a%d" % i]) for i in info.writable if i not in keyed]
+        return Op(kind, info, locate, guard, [], gtid, operation)
+
+
+class ServerUndo(object):
+    """The server path of one flashback session. ``available`` False (``reason`` says why): every group goes
+    through Python."""
+
+    def __init__(self, conn, infos, columns=None, integrity_errors=(), server_errors=(Exception,)):
+        self.conn = conn
+        self.integrity_errors = integrity_errors
+        self.server_errors = server_errors
+        self.available = False
+        self.reason = None
+        self.tables = {}
+        self.fallbacks = 0
+        self.format_sent = None
+        self._infos = [i for i in infos if not i.keyless and i.types is not None]
+        self._columns = columns
+        self._connection_id = None
+        self._loaded = None
+
+    # ------------------------------------------------------------------ session
+
+    def setup(self, first_format, flavor):
+        """Check what the path needs and create the tables; True when it is available."""
+        if flavor != "mariadb":
+            self.reason = "server-side decoding is only used on MariaDB"
+            return False
+        if not self._infos:
+            self.reason = "no table with a key and known column types"
+            return False
+        with self.conn.cursor() as cursor:
+            cursor.execute("SELECT @@SESSION.binlog_format AS fmt, @@GLOBAL.log_bin AS log_bin, "
+                           "CONNECTION_ID() AS id")
+            row = cursor.fetchone()
+            self._connection_id = int(row["id"])
+            if str(row["log_bin"]) in ("1", "ON") and str(row["fmt"]).upper() != "ROW":
+                self.reason = "binlog_format is %s, not ROW" % row["fmt"]
+                return False
+            try:
+                cursor.execute("SET SESSION sql_log_bin = 0")
+            except self.server_errors as exc:
+                self.reason = "the account may not set sql_log_bin (BINLOG ADMIN or SUPER): %s" % _message(exc)
+                return False
+            try:
+                cursor.execute("CREATE DATABASE IF NOT EXISTS %s" % quote(WORK_SCHEMA))
+                self._drop_stale(cursor)
+                refused = []
+                for index, info in enumerate(sorted(self._infos, key=lambda i: i.name)):
+                    try:
+                        self._create(cursor, index, info)
+                    except self.server_errors as exc:  # e.g. a key the work table cannot index: Python path
+                        refused.append("%s (%s)" % (info.name, _message(exc)))
+                if refused:
+                    self.reason = "no load table for %s" % "; ".join(refused)
+                self._send_format(cursor, first_format)
+            except self.server_errors as exc:
+                self.reason = "the load tables or the BINLOG statement were refused (CREATE and DROP on %s, BINLOG " \
+                    "REPLAY): %s" % (WORK_SCHEMA, _message(exc))
+                self.close()
+                return False
+            finally:
+                cursor.execute("SET SESSION sql_log_bin = 1")
+        self.available = bool(self.tables)
+        return self.available
+
+    def _create(self, cursor, index, info):
+        chosen = info.indexes(self._columns) if self._columns else list(info.writable)
+        load = "%s.%s" % (quote(WORK_SCHEMA), quote("load_%d_%d" % (self._connection_id, index)))
+        work = "%s.%s" % (quote(WORK_SCHEMA), quote("swork_%d" % index))
+        parts = ["`c%d` %s NULL" % (i, column_type.replace("%", "%%")) for i, column_type in enumerate(info.types)]
+        parts.append("`drkit_seq` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY")
+        cursor.execute("DROP TABLE IF EXISTS %s" % load)
+        cursor.execute("CREATE TABLE %s (%s) ENGINE=InnoDB" % (load, ", ".join(parts)), ())
+        extra = ["`kc` TINYINT NULL",
+                 "UNIQUE KEY `after_key` (%s)" % ", ".join("`a%d`" % i for i in info.key),
+                 "UNIQUE KEY `before_key` (%s)" % ", ".join("`b%d`" % i for i in info.key)]
+        cursor.execute("DROP TEMPORARY TABLE IF EXISTS %s" % work)
+        cursor.execute(work_table_ddl(info, work, extra), ())
+        self.tables[info.name] = TableLoad(info, load, work, chosen)
+
+    def _drop_stale(self, cursor):
+        """Load tables of connections that are gone (a run killed half-way)."""
+        cursor.execute("SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = %s "
+                       "AND TABLE_NAME LIKE 'load\\_%%'", (WORK_SCHEMA,))
+        names = [_text(r["name"]) for r in cursor.fetchall()]
+        if not names:
+            return
+        cursor.execute("SELECT ID AS id FROM information_schema.PROCESSLIST")
+        live = set(int(r["id"]) for r in cursor.fetchall())
+        for name in names:
+            match = _LOAD_NAME.match(name)
+            if match and int(match.group(1)) not in live:
+                cursor.execute("DROP TABLE IF EXISTS %s.%s" % (quote(WORK_SCHEMA), quote(name)))
+
+    def _send_format(self, cursor, fmt):
+        if self.format_sent is not fmt:
+            cursor.execute(load_statement([fmt.description]))
+            cursor.execute("SET @@SESSION.timestamp = DEFAULT")
+            self.format_sent = fmt
+
+    def close(self):
+        """Drop the load tables (not written to the binlog) and the work tables."""
+        if not self.tables:
+            return
+        with self.conn.cursor() as cursor:
+            cursor.execute("SET SESSION sql_log_bin = 0")
+            try:
+                for table in self.tables.values():
+                    cursor.execute("DROP TABLE IF EXISTS %s" % table.load)
+                    cursor.execute("DROP TEMPORARY TABLE IF EXISTS %s" % table.work)
+            finally:
+                cursor.execute("SET SESSION sql_log_bin = 1")
+        self.tables = {}
+
+    # ------------------------------------------------------------------ groups
+
+    def accepts(self, group):
+        return self.available and group.info.name in self.tables
+
+    def load(self, group):
+        """Load ``group``'s images and fill its work table (its own transactions, binlog off). The number of
+        reverse operations it holds, or None when the group must go through Python."""
+        table = self.tables[group.info.name]
+        _statements, fill = table.plan(group.operation)
+        self._loaded = None
+        with self.conn.cursor() as cursor:
+            cursor.execute("SET SESSION sql_log_bin = 0")
+            try:
+                events = self._events(group, table)
+                if events is None:
+                    return None
+                cursor.execute("TRUNCATE TABLE %s" % table.load)
+                cursor.execute("TRUNCATE TABLE %s" % table.work)
+                self._send_format(cursor, group.format)
+                cursor.execute(load_statement(events))
+                # BINLOG leaves the session's clock at the event's time: the undo's own writes must carry today's.
+                cursor.execute("SET @@SESSION.timestamp = DEFAULT")
+                try:
+                    count = cursor.execute(fill)  # no parameters: the text is sent as it is
+                except self.integrity_errors:  # a row key twice in the group
+                    return None
+                if group.operation == "update" and table.key_chosen:
+                    cursor.execute("SELECT 1 AS kc FROM %s WHERE `kc` LIMIT 1" % table.work)  # noqa: S608 - quoted identifiers
+                    if cursor.fetchone():  # an UPDATE changed a row's key: located by the old key, row by row
+                        return None
+            finally:
+                cursor.execute("SET SESSION sql_log_bin = 1")
+        self._loaded = group
+        return count
+
+    def _events(self, group, table):
+        """The group's events re-addressed to the load table, or None (one could not be)."""
+        fmt = group.format
+        if group.table_map_offset is None:
+            return None
+        try:
+            with open(group.path, "rb") as handle:
+                events = [retarget_table_map(read_event(handle, group.table_map_offset), fmt, LOAD_TABLE_ID,
+                                             WORK_SCHEMA, table.load.split(".")[1].strip("`"))]
+                last = len(group.offsets) - 1
+                for index, offset in enumerate(group.offsets):
+                    events.append(rows_as_write(read_event(handle, offset), fmt, LOAD_TABLE_ID, index == last))
+        except RewriteError:
+            return None
+        return events
+
+    def _misses(self, cursor, statements, lock):
+        cursor.execute(statements.read + (" FOR UPDATE" if lock else ""), ())
+        return dict((int(row["seq"]), row) for row in cursor.fetchall())
+
+    def _classified(self, cursor, group, table, misses, on_conflict=None):
+        """[(op, outcome, reason)] of the rows the write left alone; conflicts overwritten when asked."""
+        results = []
+        seqs = sorted(misses)
+        for start in range(0, len(seqs), MISSES_READ):
+            part = seqs[start:start + MISSES_READ]
+            cursor.execute("SELECT * FROM %s WHERE `seq` IN (%s) ORDER BY `seq`"  # noqa: S608 - quoted identifiers
+                           % (table.work, ", ".join(["%s"] * len(part))), part)
+            for row in cursor.fetchall():
+                state = misses[int(row["seq"])]
+                op = table.op_from_work(group.operation, row, group.gtid)
+                outcome, reason = classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"]))
+                if outcome == "conflict" and on_conflict == "overwrite":
+                    unguarded = forced(op)
+                    if unguarded is not None:
+                        try:
+                            if cursor.execute(*unguarded):
+                                outcome = "overwritten"
+                        except self.integrity_errors:
+                            pass
+                results.append((op, outcome, reason))
+        return results
+
+    def apply(self, cursor, group, operations, on_conflict):
+        """(reverted, [(op, outcome, reason)] of the others) for the loaded group inside the caller's
+        transaction, or None when it must be done through Python (nothing of it is then left changed)."""
+        table = self.tables[group.info.name]
+        statements, _fill = table.plan(group.operation)
+        misses = self._misses(cursor, statements, lock=True)
+        expected = operations - len(misses)
+        cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
+        try:
+            affected = cursor.execute(statements.write, ()) if expected else 0
+        except self.integrity_errors:
+            affected = None
+        if affected != expected:
+            cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
+            self.fallbacks += 1
+            return None
+        return expected, self._classified(cursor, group, table, misses, on_conflict)
+
+    def predict(self, cursor, group, operations):
+        """(reverted, [(op, outcome, reason)]) check mode expects for the loaded group: one read, no lock."""
+        table = self.tables[group.info.name]
+        statements, _fill = table.plan(group.operation)
+        misses = self._misses(cursor, statements, lock=False)
+        return operations - len(misses), self._classified(cursor, group, table, misses)
+
+
+def _message(exc):
+    return exc.args[-1] if exc.args else str(exc)
+
+
+def _text(value):
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def file_format(path):
+    """The Format of a binlog file (its format description event)."""
+    with open(path, "rb") as handle:
+        return Format(read_event(handle, 4))
