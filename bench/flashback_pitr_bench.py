@@ -12,18 +12,21 @@ One run, on the bench's own MariaDB server (port 3870, not the lab; ROW binlog, 
   incident: conflicts for a guarded undo);
 - the binlog files copied to a directory of their own (the archive); the datadir copied to a snapshot.
 
-Then the same incident is undone three times, each from the snapshot (server stopped, datadir put back, started):
+Then the same incident is undone four times, each from the snapshot (server stopped, datadir put back, started):
 
 a) ``drkit.mysql.flashback`` (path = the archive, gtids = [bad GTID], batch_size 1000 as the playbook's default),
-   run as Ansible runs a module (``python -m`` with ANSIBLE_MODULE_ARGS on stdin);
+   run as Ansible runs a module (``python -m`` with ANSIBLE_MODULE_ARGS on stdin): row images decoded by the
+   server (``server_decoding``, the default on MariaDB);
 b) ``mariadb-binlog --flashback --start-position --stop-position FILE | mariadb`` (no guard: rows changed since
    are overwritten with the before-image);
 c) restore + PITR the way ``playbooks/pitr.yml`` does it: ``binlog_replay`` plan (check mode), ``restore`` of
    shop.user_points from the backup into shop_pitr, ``binlog_replay`` from the backup's GTID set up to
    ``stop_before_gtid`` = the bad GTID (tables, rewrite_db shop -> shop_pitr, new GTIDs), ``table_swap`` record
    and swap. Later traffic is lost (the table is the pre-incident one);
-d) (with --base-ref, default 6a2b8ff: the code before the set-based undo) the same flashback module row by row, for
-   a comparison under the same load.
+d) the same module with ``server_decoding: false`` (row images decoded in Python, set-based undo: the path MySQL
+   takes);
+e) (with --base-ref, e.g. 6a2b8ff: the code before the set-based undo) the flashback module of that commit, for a
+   comparison under the same load.
 
 Each result is compared with a copy of the table taken just before the incident (``sql_log_bin=0``): the rows
 that differ and whether they are the ones changed later. Wall seconds (sum of the steps for c), peak RSS of each
@@ -187,14 +190,17 @@ class Bench(object):
 
     # -------------------------------------------------------------- the three ways
 
-    def drkit_flashback(self, state):
+    def drkit_flashback(self, state, server_decoding=True):
         record = self.module("flashback", dict(path=str(self.archive), files=state["files"], gtids=[state["gtid"]],
-                                               batch_size=self.args.batch))
+                                               batch_size=self.args.batch, server_decoding=server_decoding))
         result = record.pop("result")
         record["module_result"] = dict((k, result.get(k)) for k in (
-            "rows_reverted", "conflicts", "skipped", "overwritten", "apply_paths", "set_based", "seconds",
-            "statement_count"))
+            "rows_reverted", "conflicts", "skipped", "overwritten", "apply_paths", "set_based", "server_decoding",
+            "seconds", "statement_count"))
         return record
+
+    def python_decoding(self, state):
+        return self.drkit_flashback(state, server_decoding=False)
 
     def base_collection(self):
         """The plugins of --base-ref (the row-by-row flashback before this work) as a collection of their own."""
@@ -261,7 +267,7 @@ class Bench(object):
             % (state["gtid"], state["incident_rows"], state["binlog_mb"], len(state["files"])))
         results = {}
         methods = [("drkit_flashback", self.drkit_flashback), ("mariadb_binlog_flashback", self.baseline),
-                   ("restore_pitr", self.restore_pitr)]
+                   ("restore_pitr", self.restore_pitr), ("drkit_flashback_python_decoding", self.python_decoding)]
         if self.args.base_ref:
             methods.append(("drkit_flashback_row_by_row", self.row_by_row))
         for name, method in methods:
@@ -281,6 +287,8 @@ class Bench(object):
         a, b, c = (results[k]["seconds"] for k in ("drkit_flashback", "mariadb_binlog_flashback", "restore_pitr"))
         ratios = dict(restore_pitr_over_drkit_flashback=round(c / a, 2), drkit_flashback_over_mariadb_binlog=round(
             a / b, 2), restore_pitr_over_mariadb_binlog=round(c / b, 2))
+        ratios["python_decoding_over_server_decoding"] = round(
+            results["drkit_flashback_python_decoding"]["seconds"] / a, 2)
         if "drkit_flashback_row_by_row" in results:
             ratios["row_by_row_over_set_based"] = round(results["drkit_flashback_row_by_row"]["seconds"] / a, 2)
         return dict(state=state, results=results, ratios=ratios, target=TARGET, target_met=c / a >= TARGET)
@@ -294,7 +302,7 @@ def main():
     parser.add_argument("--later-rows", type=int, default=1000)
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--keep-data", action="store_true")
-    parser.add_argument("--base-ref", default="6a2b8ff",
+    parser.add_argument("--base-ref", default="",
                         help="also run the flashback module of this commit (row by row); empty: skip")
     parser.add_argument("--no-json", action="store_true")
     args = parser.parse_args()
@@ -316,7 +324,8 @@ def main():
     labels = dict(drkit_flashback="a) drkit.mysql.flashback (guarded)",
                   mariadb_binlog_flashback="b) mariadb-binlog --flashback | mariadb",
                   restore_pitr="c) restore + PITR (pitr.yml's modules)",
-                  drkit_flashback_row_by_row="d) drkit flashback row by row (%s)" % args.base_ref)
+                  drkit_flashback_python_decoding="d) drkit flashback, images decoded in Python",
+                  drkit_flashback_row_by_row="e) drkit flashback row by row (%s)" % args.base_ref)
     for key, label in labels.items():
         if key not in results:
             continue
@@ -328,6 +337,7 @@ def main():
     print("restore+PITR / drkit flashback: %.1fx (target >= %.0fx: %s); drkit / mariadb-binlog --flashback: %.1fx"
           % (summary["ratios"]["restore_pitr_over_drkit_flashback"], TARGET,
              "met" if summary["target_met"] else "NOT met", summary["ratios"]["drkit_flashback_over_mariadb_binlog"]))
+    print("images decoded in Python / by the server: %.1fx" % summary["ratios"]["python_decoding_over_server_decoding"])
     if "row_by_row_over_set_based" in summary["ratios"]:
         print("row by row / set-based: %.1fx" % summary["ratios"]["row_by_row_over_set_based"])
     if not args.no_json:

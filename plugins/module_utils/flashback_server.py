@@ -67,7 +67,7 @@ class TableLoad(object):
         key = set(info.key)
         self.restored = [i for i in chosen if i not in key]
         self.guard = [i for i in chosen if i not in key]
-        self.key_chosen = [i for i in chosen if i in key]
+        self.next_seq = 1
         self._plans = {}
 
     def template(self, operation):
@@ -95,15 +95,16 @@ class TableLoad(object):
                 ["a.`c%d`" % i for i, _v in template.guard]
             names += ["`b%d`" % i for i in self.restored] + ["`f%d`" % i for i in self.restored] + ["`kc`"]
             differs = [_binary_differs("b.`c%d`" % i, "a.`c%d`" % i) for i in self.restored]
-            key_differs = " OR ".join(_binary_differs("b.`c%d`" % i, "a.`c%d`" % i) for i in self.key_chosen) or "0"
+            # A changed key (or images paired wrongly) shows here: such a group goes through Python.
+            key_differs = " OR ".join(_binary_differs("b.`c%d`" % i, "a.`c%d`" % i) for i in info.key)
             values += ["b.`c%d`" % i for i in self.restored] + differs + ["(%s)" % key_differs]
             return ("INSERT INTO %s (%s) SELECT %s FROM %s b JOIN %s a ON a.`drkit_seq` = b.`drkit_seq` + 1 "  # noqa: S608 - quoted identifiers
-                    "WHERE b.`drkit_seq` %% 2 = 1 AND (%s)"
+                    "WHERE b.`drkit_seq` >= @FIRST@ AND (b.`drkit_seq` - @FIRST@) %% 2 = 0 AND (%s)"
                     % (work, ", ".join(names), ", ".join(values), load, load,
                        " OR ".join(differs + ["(%s)" % key_differs])))
         image = "b" if UNDO_KIND[operation] == "insert" else "a"
         positions = info.writable if image == "b" else list(info.key) + [i for i, _v in template.guard]
-        return "INSERT INTO %s (`seq`, %s) SELECT `drkit_seq`, %s FROM %s" % (  # noqa: S608 - quoted identifiers
+        return "INSERT INTO %s (`seq`, %s) SELECT `drkit_seq`, %s FROM %s WHERE `drkit_seq` >= @FIRST@" % (  # noqa: S608 - quoted identifiers
             work, ", ".join("`%s%d`" % (image, i) for i in positions), ", ".join("`c%d`" % i for i in positions),
             load)
 
@@ -139,7 +140,6 @@ class ServerUndo(object):
         self._infos = [i for i in infos if not i.keyless and i.types is not None]
         self._columns = columns
         self._connection_id = None
-        self._loaded = None
 
     # ------------------------------------------------------------------ session
 
@@ -242,34 +242,43 @@ class ServerUndo(object):
 
     def load(self, group):
         """Load ``group``'s images and fill its work table (its own transactions, binlog off). The number of
-        reverse operations it holds, or None when the group must go through Python."""
+        reverse operations it holds, or None when the group must go through Python.
+
+        The load table is not emptied between groups (a TRUNCATE per group costs more than the rest of it): each
+        group's images are the numbers from the first one it added, checked to be contiguous."""
         table = self.tables[group.info.name]
         _statements, fill = table.plan(group.operation)
-        self._loaded = None
         with self.conn.cursor() as cursor:
             cursor.execute("SET SESSION sql_log_bin = 0")
             try:
                 events = self._events(group, table)
                 if events is None:
                     return None
-                cursor.execute("TRUNCATE TABLE %s" % table.load)
-                cursor.execute("TRUNCATE TABLE %s" % table.work)
+                cursor.execute("DELETE FROM %s" % table.work)  # noqa: S608 - quoted identifiers
                 self._send_format(cursor, group.format)
                 cursor.execute(load_statement(events))
                 # BINLOG leaves the session's clock at the event's time: the undo's own writes must carry today's.
                 cursor.execute("SET @@SESSION.timestamp = DEFAULT")
+                cursor.execute("SELECT MIN(`drkit_seq`) AS first, MAX(`drkit_seq`) AS last, COUNT(*) AS n FROM %s "  # noqa: S608 - quoted identifiers
+                               "WHERE `drkit_seq` >= %d" % (table.load, table.next_seq))
+                row = cursor.fetchone()
+                if not row["n"]:
+                    return 0
+                first, last, count = int(row["first"]), int(row["last"]), int(row["n"])
+                table.next_seq = last + 1
+                if last - first + 1 != count or group.operation == "update" and count % 2:
+                    return None  # not numbered one after the other: the images cannot be paired safely
                 try:
-                    count = cursor.execute(fill)  # no parameters: the text is sent as it is
+                    changes = cursor.execute(fill.replace("@FIRST@", str(first)))  # no parameters: sent as it is
                 except self.integrity_errors:  # a row key twice in the group
                     return None
-                if group.operation == "update" and table.key_chosen:
+                if group.operation == "update":
                     cursor.execute("SELECT 1 AS kc FROM %s WHERE `kc` LIMIT 1" % table.work)  # noqa: S608 - quoted identifiers
-                    if cursor.fetchone():  # an UPDATE changed a row's key: located by the old key, row by row
+                    if cursor.fetchone():  # a key changed (located by the old key): row by row
                         return None
             finally:
                 cursor.execute("SET SESSION sql_log_bin = 1")
-        self._loaded = group
-        return count
+        return changes
 
     def _events(self, group, table):
         """The group's events re-addressed to the load table, or None (one could not be)."""

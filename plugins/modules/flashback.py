@@ -481,6 +481,10 @@ def run(module):
         execute(module, server, params, result, ops, list(infos.values()), (groups, plan))
     except (FlashbackError, BinlogError, RowsError, OSError) as exc:
         module.fail_json(msg="Flashback refused: %s." % str(exc).rstrip("."), **result)
+    except SERVER_ERRORS as exc:
+        module.fail_json(msg="The server stopped the flashback: %s. The batches committed before stay undone and "
+                             "are recorded in drkit_flashback.progress; run the same flashback again to resume after "
+                             "them." % (exc.args[-1] if exc.args else exc), **result)
     finally:
         server.close()
         if workdir:

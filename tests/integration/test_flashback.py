@@ -278,3 +278,33 @@ def test_set_based_undo_keeps_conflicts_and_replicates(lab, server_decoding):
     assert not sql("db-primary", "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = "
                                  "'drkit_flashback' AND TABLE_NAME LIKE 'load%'")
     sql("db-primary", "DROP DATABASE IF EXISTS drk_fb2")
+
+
+def test_server_decoded_undo_stopped_half_way_resumes_after_its_last_batch(lab):
+    """A trigger stops the undo half-way: the failure says so, the committed batches stay, and the re-run resumes
+    by events (not rows) and ends with the pre-incident table on the primary and the replica."""
+    sql("db-primary", "DROP DATABASE IF EXISTS drk_fb3; CREATE DATABASE drk_fb3; "
+                      "CREATE TABLE drk_fb3.pts (id INT PRIMARY KEY, points INT NOT NULL, note VARCHAR(20)); "
+                      "INSERT INTO drk_fb3.pts SELECT seq, seq, CONCAT('n', seq) FROM drk_fb3.seq_1_to_5000")
+    before = checksum("drk_fb3.pts")
+    [[gtid]] = sql("db-primary", "UPDATE drk_fb3.pts SET points = 0; SELECT @@last_gtid")
+    sql("db-primary", "DELIMITER //\nCREATE TRIGGER drk_fb3.stop_here BEFORE UPDATE ON drk_fb3.pts FOR EACH ROW "
+                      "IF OLD.id = 1000 THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'drill: stopped here'; "
+                      "END IF//\nDELIMITER ;")
+    current = sql("db-primary", "SHOW MASTER STATUS")[0][0]
+    args = admin_args("db-primary", from_server=True, files=[current], gtids=[gtid], batch_size=500)
+    stopped = run_module("flashback", args)
+    assert stopped.get("failed") and "drill: stopped here" in stopped["msg"] and "resume" in stopped["msg"], stopped
+    [[done, finished]] = sql("db-primary", "SELECT done, finished FROM drkit_flashback.progress WHERE run_id = '%s'"
+                                           % stopped["run_id"])
+    assert 0 < int(done) < 5000 and finished == "0"
+    sql("db-primary", "DROP TRIGGER drk_fb3.stop_here")
+    resumed = run_module("flashback", args)
+    assert not resumed.get("failed"), resumed
+    assert resumed["server_decoding"]["available"] and resumed["resumed_from"] == int(done)
+    assert resumed["rows_reverted"] == 5000 and resumed["apply_paths"]["server"] == 5000 - int(done)
+    assert checksum("drk_fb3.pts") == before
+    pos = sql("db-primary", "SELECT @@gtid_binlog_pos")[0][0]
+    assert sql("db-replica", "SELECT MASTER_GTID_WAIT('%s', 60)" % pos) == [["0"]]
+    assert sql("db-replica", "CHECKSUM TABLE drk_fb3.pts")[0][1] == before
+    sql("db-primary", "DROP DATABASE IF EXISTS drk_fb3")
