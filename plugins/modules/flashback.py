@@ -484,7 +484,7 @@ def run(module):
     except SERVER_ERRORS as exc:
         module.fail_json(msg="The server stopped the flashback: %s. The batches committed before stay undone and "
                              "are recorded in drkit_flashback.progress; run the same flashback again to resume after "
-                             "them." % (exc.args[-1] if exc.args else exc), **result)
+                             "them." % (exc.args[-1] if exc.args and exc.args[-1] else repr(exc)), **result)
     finally:
         server.close()
         if workdir:
