@@ -49,8 +49,8 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import (
 
 LOAD_TABLE_ID = 0xFFFF01  # the id our Table_map gives the load table; it only lives inside one BINLOG statement
 UNDO_KIND = dict(update="update", delete="insert", insert="delete")  # binlog operation -> reverse statement
-MISSES_READ = 1000
-HEAP_BYTES = 256 << 20  # per MEMORY scratch table; a group that does not fit goes through Python  # work-table rows read back per statement for the rows the write left alone
+MISSES_READ = 1000  # work-table rows read back per statement for the rows the write left alone
+HEAP_BYTES = 256 << 20  # per MEMORY scratch table; a group that does not fit goes through Python
 _LOAD_NAME = re.compile(r"^load_(\d+)_\d+$")
 
 

@@ -542,7 +542,8 @@ def execute(module, server, params, result, ops, infos=(), server_path=None):
     wanted = params["server_decoding"] or events_done is not None
     if not wanted:
         result["server_decoding"]["reason"] = "server_decoding is false"
-    if server_path is not None and wanted and params["mode"] == "apply" and (progress is None or events_done is not None):
+    fresh_or_server_run = progress is None or events_done is not None
+    if server_path is not None and wanted and params["mode"] == "apply" and fresh_or_server_run:
         undo = server_undo(server, infos, params, result, server_path[0]())
         if undo is None and events_done is not None:
             module.fail_json(msg="This flashback was started with server-side decoding and stopped after %d events; "
