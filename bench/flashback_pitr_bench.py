@@ -7,7 +7,8 @@ One run, on the bench's own MariaDB server (port 3870, not the lab; ROW binlog, 
 - a backup of ``shop`` with ``drkit.mysql.backup`` (engine dump, the backup role's default), then the binlogs
   before it are purged (the archive keeps what follows the last backup);
 - --before-rows row changes (200,000, in 100-row transactions) between the backup and the incident;
-- the incident: ``UPDATE shop.user_points SET points = 0 WHERE user_id % 10 = 0`` (200,000 rows);
+- the incident: ``UPDATE shop.user_points SET points = 0 WHERE user_id % N = 0`` with N = rows / --incident-rows
+  (2,000,000 / 200,000: every 10th user);
 - later traffic: --later-rows single-row UPDATEs (1,000; every 7th user, so about 100 of them are rows of the
   incident: conflicts for a guarded undo);
 - the binlog files copied to a directory of their own (the archive); the datadir copied to a snapshot.
@@ -78,6 +79,7 @@ class Bench(object):
         self.snapshot = self.root / "snapshot"
         self.backups = self.root / "backups"
         self.state_file = self.root / "state.json"
+        self.every = max(1, args.rows // args.incident_rows)
         secret = self.root / "bench-password"
         self.password = secret.read_text().strip() if secret.exists() else secrets.token_hex(12)
         secret.write_text(self.password)
@@ -138,7 +140,8 @@ class Bench(object):
         self.server.sql("SET SESSION sql_log_bin = 0; CREATE DATABASE bench_copy; CREATE TABLE "
                         "bench_copy.user_points AS SELECT * FROM shop.user_points")
         file_name, start = self.server.sql("SHOW MASTER STATUS")[0][:2]
-        [[gtid]] = self.server.sql("UPDATE shop.user_points SET points = 0 WHERE user_id % 10 = 0; SELECT @@last_gtid")
+        [[gtid]] = self.server.sql("UPDATE shop.user_points SET points = 0 WHERE user_id %% %d = 0; SELECT @@last_gtid"
+                                   % self.every)
         stop = self.server.sql("SHOW MASTER STATUS")[0][1]
         log("incident %s at %s:%s-%s; %d later single-row updates"
             % (gtid, file_name, start, stop, self.args.later_rows))
@@ -161,7 +164,7 @@ class Bench(object):
                      backup_seconds=backup["seconds"],
                      binlog_mb=round(sum((self.archive / n).stat().st_size for n in names) / 2 ** 20, 1),
                      incident_rows=int(self.server.sql("SELECT COUNT(*) FROM bench_copy.user_points WHERE "
-                                                       "user_id % 10 = 0 AND points <> 0")[0][0]))
+                                                       "user_id %% %d = 0 AND points <> 0" % self.every)[0][0]))
         self.state_file.write_text(json.dumps(state, indent=2))
         return state
 
@@ -300,6 +303,7 @@ def main():
     parser.add_argument("--rows", type=int, default=2000000)
     parser.add_argument("--before-rows", type=int, default=200000)
     parser.add_argument("--later-rows", type=int, default=1000)
+    parser.add_argument("--incident-rows", type=int, default=200000, help="rows the bad UPDATE changes")
     parser.add_argument("--batch", type=int, default=1000)
     parser.add_argument("--keep-data", action="store_true")
     parser.add_argument("--base-ref", default="",

@@ -366,18 +366,25 @@ def apply_groups(conn, groups, undo, plan, run, selection, tally, on_conflict="s
                     paths["server"] += loaded
                     groups.observe(group, loaded)
                 events_done += len(group.offsets)
-                _save(cursor, run, selection, tally, False)
-                cursor.execute(PROGRESS_EVENTS_WRITE, (run, events_done))
-                conn.commit()
+                _commit_progress(cursor, conn, run, selection, tally, False, events_done)
                 committed += 1
             except BaseException:
                 conn.rollback()
                 raise
         conn.begin()
-        _save(cursor, run, selection, tally, True)
-        cursor.execute(PROGRESS_EVENTS_WRITE, (run, events_done))
-        conn.commit()
+        _commit_progress(cursor, conn, run, selection, tally, True, events_done)
     return committed
+
+
+def _commit_progress(cursor, conn, run, selection, tally, finished, events_done):
+    """The progress row, the events done and COMMIT in one round trip."""
+    c = tally.counts
+    texts = [render(conn, (PROGRESS_WRITE, (run, selection[:1000], tally.done, c["reverted"], c["conflicts"],
+                                             c["skipped"], c["overwritten"], 1 if finished else 0))),
+             render(conn, (PROGRESS_EVENTS_WRITE, (run, events_done))), "COMMIT"]
+    cursor.execute(";\n".join(texts))
+    while cursor.nextset():
+        pass
 
 
 def predict_groups(conn, groups, undo, plan, tally, sample=None, sample_size=20, setter=None, paths=None):

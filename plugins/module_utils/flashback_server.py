@@ -362,9 +362,8 @@ class ServerUndo(object):
         statements, _fill = table.plan(group.operation)
         misses = self._misses(cursor, statements, lock=True)
         expected = operations - len(misses)
-        cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
-        try:
-            affected = cursor.execute(statements.write, ()) if expected else 0
+        try:  # one round trip; the write's text is a %-template (quoted names), rendered without parameters
+            affected = _results(cursor, ["SAVEPOINT %s" % SAVEPOINT, statements.write % ()])[1][0] if expected else 0
         except self.integrity_errors:
             affected = None
         if affected != expected:
