@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Set-based undo with row images the server decodes (MariaDB): no row image is decoded in Python.
 
-``flashback_set`` fills its work table with values Python decoded and rendered, ~10 s per 200k changed rows.
-Here the server does that part. Per group of rows events of one statement (newest first, about ``batch_size``
+``flashback_set`` fills its work table with values Python decoded and rendered: most of its time on a 200k-row
+UPDATE. Here the server does that part. Per group of rows events of one statement (newest first, about ``batch_size``
 changes):
 
 1. *Load*, outside any transaction and with the session's binlog off (``sql_log_bin = 0``: nothing of it
