@@ -140,8 +140,8 @@ class Bench(object):
         self.server.sql("SET SESSION sql_log_bin = 0; CREATE DATABASE bench_copy; CREATE TABLE "
                         "bench_copy.user_points AS SELECT * FROM shop.user_points")
         file_name, start = self.server.sql("SHOW MASTER STATUS")[0][:2]
-        [[gtid]] = self.server.sql("UPDATE shop.user_points SET points = 0 WHERE user_id %% %d = 0; SELECT @@last_gtid"
-                                   % self.every)
+        [[gtid]] = self.server.sql("UPDATE shop.user_points SET points = 0 WHERE user_id %% %d = 0; "  # noqa: S608 - an int
+                                   "SELECT @@last_gtid" % self.every)
         stop = self.server.sql("SHOW MASTER STATUS")[0][1]
         log("incident %s at %s:%s-%s; %d later single-row updates"
             % (gtid, file_name, start, stop, self.args.later_rows))
@@ -163,10 +163,13 @@ class Bench(object):
                      backup=backup["result"]["path"], backup_gtid=manifest["coordinates"]["gtid_set"],
                      backup_seconds=backup["seconds"],
                      binlog_mb=round(sum((self.archive / n).stat().st_size for n in names) / 2 ** 20, 1),
-                     incident_rows=int(self.server.sql("SELECT COUNT(*) FROM bench_copy.user_points WHERE "
-                                                       "user_id %% %d = 0 AND points <> 0" % self.every)[0][0]))
+                     incident_rows=self.incident_rows())
         self.state_file.write_text(json.dumps(state, indent=2))
         return state
+
+    def incident_rows(self):
+        query = "SELECT COUNT(*) FROM bench_copy.user_points WHERE user_id %% %d = 0 AND points <> 0" % self.every  # noqa: S608 - an int
+        return int(self.server.sql(query)[0][0])
 
     def feed(self, script):
         with open(script, "rb") as handle:

@@ -4,8 +4,8 @@
 
 A flashback needs every before- and after-image of a bad statement in a table it can join against. Decoding
 them in Python is most of the time a flashback of a 200k-row UPDATE takes; the server decodes them itself when it
-is handed the events in a ``BINLOG '<base64>'`` statement, the way ``mariadb-binlog`` output is replayed. So the events are copied byte
-for byte with three changes, none of which touches a row image:
+is handed the events in a ``BINLOG '<base64>'`` statement, the way ``mariadb-binlog`` output is replayed. So the
+events are copied byte for byte with three changes, none of which touches a row image:
 
 - the Table_map names our load table (schema and table rewritten, a table id of our own);
 - every rows event becomes a Write_rows event of that table: an Update_rows event's rows are pairs (before

@@ -379,9 +379,10 @@ def apply_groups(conn, groups, undo, plan, run, selection, tally, on_conflict="s
 def _commit_progress(cursor, conn, run, selection, tally, finished, events_done):
     """The progress row, the events done and COMMIT in one round trip."""
     c = tally.counts
-    texts = [render(conn, (PROGRESS_WRITE, (run, selection[:1000], tally.done, c["reverted"], c["conflicts"],
-                                             c["skipped"], c["overwritten"], 1 if finished else 0))),
-             render(conn, (PROGRESS_EVENTS_WRITE, (run, events_done))), "COMMIT"]
+    progress = (run, selection[:1000], tally.done, c["reverted"], c["conflicts"], c["skipped"], c["overwritten"],
+                1 if finished else 0)
+    texts = [render(conn, (PROGRESS_WRITE, progress)), render(conn, (PROGRESS_EVENTS_WRITE, (run, events_done))),
+             "COMMIT"]
     cursor.execute(";\n".join(texts))
     while cursor.nextset():
         pass

@@ -30,9 +30,10 @@ description:
     foreign keys that need the row order) and servers whose C(binlog_format) is not C(ROW) are undone row by row
     (RV(apply_paths) counts each path).
   - On MariaDB, with O(server_decoding), the server itself decodes the row images (2.8x faster than decoding them in
-    Python on a 200k-row C(UPDATE)) - the events are re-addressed to a load table in C(drkit_flashback) and replayed with a C(BINLOG)
-    statement while the session's binlog is off (nothing of it replicates), then the same work table, locking read
-    and guarded write as above undo them, one transaction per group of about O(batch_size) changes of one statement.
+    Python on a 200k-row C(UPDATE)) - the events are re-addressed to a load table in C(drkit_flashback) and replayed
+    with a C(BINLOG) statement while the session's binlog is off (nothing of it replicates), then the same work
+    table, locking read and guarded write as above undo them, one transaction per group of about O(batch_size)
+    changes of one statement.
     This needs the C(BINLOG REPLAY) and C(BINLOG ADMIN) privileges (or C(SUPER)) and C(CREATE), C(DROP) on
     C(drkit_flashback); without them, on MySQL, and for groups it cannot take, the images are decoded in Python
     (RV(server_decoding) says why).
@@ -525,7 +526,6 @@ def server_undo(server, infos, params, result, groups):
     return undo if undo.available else None
 
 
-
 def execute(module, server, params, result, ops, infos=(), server_path=None):
     """Check mode predicts; sql_file writes; apply runs (or recognises a finished run). ``server_path`` (a
     function making EventGroups, and one turning changes into operations) lets the server decode row images."""
@@ -546,7 +546,7 @@ def execute(module, server, params, result, ops, infos=(), server_path=None):
     if server_path is not None and wanted and params["mode"] == "apply" and fresh_or_server_run:
         undo = server_undo(server, infos, params, result, server_path[0]())
         if undo is None and events_done is not None:
-            module.fail_json(msg="This flashback was started with server-side decoding and stopped after %d events; "
+            module.fail_json(msg="This flashback was started with server-side decoding and stopped after %s events; "
                                  "it can only resume the same way, which is not available now (%s). Restore what "
                                  "it needs and run it again." % (events_done, result["server_decoding"]["reason"]),
                              **result)

@@ -1,4 +1,4 @@
-#!/bin/bash
+#!/usr/bin/env bash
 # drkit.mysql lab_netns: the network of the SSH lab (one network namespace per lab host).
 # Idempotent: every subcommand prints "changed" when it changed something, nothing otherwise.
 #
