@@ -16,7 +16,7 @@ is recognised and changes nothing.
 import os
 import tempfile
 
-from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, forced, probe, statement
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, probe, settle, statement
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import chunk_shape, row_key
 
 PROGRESS_SCHEMA = "drkit_flashback"
@@ -111,16 +111,8 @@ def resolve(cursor, op, on_conflict, integrity_errors=()):
     """Why a guarded statement changed nothing (the row read FOR UPDATE), and the overwrite when asked."""
     _execute(cursor, probe(op, lock=True))
     row = cursor.fetchone()
-    outcome, reason = classify(op, row is not None, bool(row and row["same"]), bool(row and row["already"]))
-    if outcome == "conflict" and on_conflict == "overwrite":
-        unguarded = forced(op)
-        if unguarded is not None:
-            try:
-                if _execute(cursor, unguarded):
-                    return "overwritten", reason
-            except integrity_errors:
-                pass
-    return outcome, reason
+    return settle(op, row is not None, bool(row and row["same"]), bool(row and row["already"]), cursor, on_conflict,
+                  integrity_errors)
 
 
 def pipelined(cursor, texts, integrity_errors=()):

@@ -358,6 +358,21 @@ def classify(op, found, same, already):
     return "conflict", "changed since the event"
 
 
+def settle(op, found, same, already, cursor=None, on_conflict="skip", integrity_errors=()):
+    """(outcome, reason) of an operation its guarded write left alone; with ``cursor`` and ``on_conflict:
+    overwrite``, a conflict is written over with the unguarded statement (outcome ``overwritten``)."""
+    outcome, reason = classify(op, found, same, already)
+    if cursor is not None and outcome == "conflict" and on_conflict == "overwrite":
+        unguarded = forced(op)
+        if unguarded is not None:
+            try:
+                if cursor.execute(*unguarded):
+                    outcome = "overwritten"
+            except integrity_errors:
+                pass
+    return outcome, reason
+
+
 def plan_ops(changes, infos, columns=None):
     """Reverse operations for ``changes``: (schema, table, operation, before, after, gtid) newest first.
 

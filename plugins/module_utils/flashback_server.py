@@ -39,7 +39,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog_rewrite import 
     retarget_table_map,
     rows_as_write,
 )
-from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import Op, classify, forced, quote
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import Op, quote, settle
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import (
     SAVEPOINT,
     WORK_SCHEMA,
@@ -343,15 +343,8 @@ class ServerUndo(object):
             for row in cursor.fetchall():
                 state = misses[int(row["seq"])]
                 op = table.op_from_work(group.operation, row, group.gtid)
-                outcome, reason = classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"]))
-                if outcome == "conflict" and on_conflict == "overwrite":
-                    unguarded = forced(op)
-                    if unguarded is not None:
-                        try:
-                            if cursor.execute(*unguarded):
-                                outcome = "overwritten"
-                        except self.integrity_errors:
-                            pass
+                outcome, reason = settle(op, bool(state["found"]), bool(state["same"]), bool(state["already"]),
+                                         cursor, on_conflict, self.integrity_errors)
                 results.append((op, outcome, reason))
         return results
 

@@ -31,7 +31,7 @@ import datetime
 import decimal
 import unicodedata
 
-from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import classify, forced, quote, sql_value
+from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import quote, settle, sql_value
 
 WORK_SCHEMA = "drkit_flashback"
 SAVEPOINT = "drkit_flashback_chunk"
@@ -286,16 +286,8 @@ class SetApplier(object):
             if state is None:
                 results.append(("reverted", None))
                 continue
-            outcome, reason = classify(op, bool(state["found"]), bool(state["same"]), bool(state["already"]))
-            if cursor is not None and outcome == "conflict" and on_conflict == "overwrite":
-                unguarded = forced(op)
-                if unguarded is not None:
-                    try:
-                        if cursor.execute(*unguarded):
-                            outcome = "overwritten"
-                    except self.integrity_errors:
-                        pass
-            results.append((outcome, reason))
+            results.append(settle(op, bool(state["found"]), bool(state["same"]), bool(state["already"]), cursor,
+                                  on_conflict, self.integrity_errors))
         return results
 
     def apply(self, cursor, ops, on_conflict):
