@@ -126,7 +126,8 @@ class ProcessWatch(object):
     ``with ProcessWatch(["secret"]) as watch: ...`` reads /proc/*/cmdline (and, for processes started while
     watching, /proc/*/environ) every ``interval`` seconds; ``watch.leaks`` lists the sightings of any of
     ``secrets``, ``watch.started`` the command lines of the processes first seen after the start,
-    ``watch.samples`` how many times the process list was read.
+    ``watch.samples`` how many times the process list was read, ``watch.option_files`` the (file mode, directory
+    mode, program, whether it holds one of ``secrets``) of the option files named on those command lines.
     """
 
     def __init__(self, secrets, interval=0.05):
@@ -137,6 +138,7 @@ class ProcessWatch(object):
         self.samples = 0
         self.leaks = []
         self.started = {}
+        self.option_files = {}
         self._before = set()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
@@ -165,12 +167,28 @@ class ProcessWatch(object):
                 if (pid, cmdline) not in self.started:
                     self.started[(pid, cmdline)] = shown.decode("utf-8", "replace")
                     places.append(("environ", self._read(pid, "environ")))
+                    self._note_option_files(cmdline)
             for where, text in places:
                 for secret in self.secrets:
                     if secret in text:
                         self.leaks.append("%s of pid %s (%s): %s" % (where, pid, shown[:200].decode("utf-8", "replace"),
                                                                     secret.decode()))
         self.samples += 1
+
+    def _note_option_files(self, cmdline):
+        """The mode of an option file a tool was given (--defaults-file/--defaults-extra-file), and its directory's."""
+        args = cmdline.split(b"\0")
+        program = os.path.basename(args[0].decode("utf-8", "replace"))
+        for arg in args:
+            if arg.startswith((b"--defaults-file=", b"--defaults-extra-file=")):
+                path = arg.split(b"=", 1)[1].decode("utf-8", "replace")
+                try:
+                    modes = (os.stat(path).st_mode & 0o777, os.stat(os.path.dirname(path)).st_mode & 0o777)
+                    with open(path, "rb") as handle:
+                        text = handle.read()
+                except OSError:
+                    continue  # gone already
+                self.option_files[path] = modes + (program, any(secret in text for secret in self.secrets))
 
     def _run(self):
         while not self._stop.is_set():
