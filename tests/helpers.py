@@ -171,8 +171,8 @@ class ProcessWatch(object):
             for where, text in places:
                 for secret in self.secrets:
                     if secret in text:
-                        self.leaks.append("%s of pid %s (%s): %s" % (where, pid, shown[:200].decode("utf-8", "replace"),
-                                                                    secret.decode()))
+                        program = shown[:200].decode("utf-8", "replace")
+                        self.leaks.append("%s of pid %s (%s): %s" % (where, pid, program, secret.decode()))
         self.samples += 1
 
     def _note_option_files(self, cmdline):

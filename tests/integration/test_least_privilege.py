@@ -39,8 +39,8 @@ def documented():
 
 
 def live(host):
-    accounts = [(row[0], row[1]) for row in sql(host, "SELECT User, Host FROM mysql.user WHERE User LIKE 'drkit\\_%' "
-                                                       "OR User = 'shop_app' ORDER BY User, Host")]
+    query = "SELECT User, Host FROM mysql.user WHERE User LIKE 'drkit\\_%' OR User = 'shop_app' ORDER BY User, Host"
+    accounts = [(row[0], row[1]) for row in sql(host, query)]
     lines = []
     for user, account_host in accounts:
         lines.extend(row[0] for row in sql(host, "SHOW GRANTS FOR '%s'@'%s'" % (user, account_host)))

@@ -70,7 +70,7 @@ def test_redact_masks_secret_values_for_the_diff():
 def test_redact_changes_shows_that_a_secret_changed_not_its_value():
     from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import redact_changes, set_settings
 
-    _text, changes = set_settings("host = a\npassword = old-secret\n", {"host": "b", "password": "new-secret",
-                                                                         "token": "t"})
+    wanted = {"host": "b", "password": "new-secret", "token": "t"}
+    _text, changes = set_settings("host = a\npassword = old-secret\n", wanted)
     assert redact_changes(changes) == [("host", "a", "b"), ("password", "********", "********"),
                                        ("token", None, "********")]
