@@ -8,8 +8,9 @@ VENV := .venv
 BIN := $(CURDIR)/$(VENV)/bin
 APT_PACKAGES := mariadb-server mariadb-client mariadb-backup mydumper zstd
 # Only the tests need these: Chromium renders the HTML report headless (tests/integration/test_report_html.py);
-# HAProxy stands in front of the lab's primary (tests/integration/test_traffic.py, started by the test itself).
-TEST_APT_PACKAGES := chromium haproxy
+# HAProxy stands in front of the lab's primary (tests/integration/test_traffic.py, started by the test itself);
+# openssl makes the CA and certificates of tests/integration/test_tls.py.
+TEST_APT_PACKAGES := chromium haproxy openssl
 # The SSH lab (inventories/lab_ssh, docs/lab_ssh.md): an sshd per network namespace, ProxyCommand through socat.
 LAB_SSH_APT_PACKAGES := iproute2 openssh-server openssh-client socat
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)

@@ -118,3 +118,101 @@ def dead_url():
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return "http://127.0.0.1:%d/hooks/dead" % port
+
+
+class ProcessWatch(object):
+    """What ``ps -eo args`` would show while a test runs: every process's command line, sampled in a thread.
+
+    ``with ProcessWatch(["secret"]) as watch: ...`` reads /proc/*/cmdline (and, for processes started while
+    watching, /proc/*/environ) every ``interval`` seconds; ``watch.leaks`` lists the sightings of any of
+    ``secrets``, ``watch.started`` the command lines of the processes first seen after the start,
+    ``watch.samples`` how many times the process list was read, ``watch.option_files`` the (file mode, directory
+    mode, program, whether it holds one of ``secrets``) of the option files named on those command lines.
+    """
+
+    def __init__(self, secrets, interval=0.05):
+        import threading
+
+        self.secrets = [s.encode() for s in secrets]
+        self.interval = interval
+        self.samples = 0
+        self.leaks = []
+        self.started = {}
+        self.option_files = {}
+        self._before = set()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    @staticmethod
+    def _read(pid, name):
+        try:
+            with open("/proc/%s/%s" % (pid, name), "rb") as handle:
+                return handle.read()
+        except OSError:
+            return b""
+
+    def _sample(self, first=False):
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            cmdline = self._read(pid, "cmdline")
+            if first:
+                self._before.add((pid, cmdline))
+                continue
+            if not cmdline:
+                continue
+            shown = cmdline.replace(b"\0", b" ").strip()
+            places = [("cmdline", shown)]
+            if (pid, cmdline) not in self._before:
+                if (pid, cmdline) not in self.started:
+                    self.started[(pid, cmdline)] = shown.decode("utf-8", "replace")
+                    places.append(("environ", self._read(pid, "environ")))
+                    self._note_option_files(cmdline)
+            for where, text in places:
+                for secret in self.secrets:
+                    if secret in text:
+                        program = shown[:200].decode("utf-8", "replace")
+                        self.leaks.append("%s of pid %s (%s): %s" % (where, pid, program, secret.decode()))
+        self.samples += 1
+
+    def _note_option_files(self, cmdline):
+        """The mode of an option file a tool was given (--defaults-file/--defaults-extra-file), and its directory's."""
+        args = cmdline.split(b"\0")
+        program = os.path.basename(args[0].decode("utf-8", "replace"))
+        for arg in args:
+            if arg.startswith((b"--defaults-file=", b"--defaults-extra-file=")):
+                path = arg.split(b"=", 1)[1].decode("utf-8", "replace")
+                try:
+                    modes = (os.stat(path).st_mode & 0o777, os.stat(os.path.dirname(path)).st_mode & 0o777)
+                    with open(path, "rb") as handle:
+                        text = handle.read()
+                except OSError:
+                    continue  # gone already
+                self.option_files[path] = modes + (program, any(secret in text for secret in self.secrets))
+
+    def _run(self):
+        while not self._stop.is_set():
+            self._sample()
+            self._stop.wait(self.interval)
+
+    def __enter__(self):
+        self._sample(first=True)
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc):
+        self._stop.set()
+        self._thread.join()
+        self._sample()
+        return False
+
+    def programs(self):
+        """Base names of the programs started while watching, with how many processes each."""
+        counts = {}
+        for shown in self.started.values():
+            words = shown.split()
+            name = os.path.basename(words[0]) if words else "?"
+            if name.startswith("python") and len(words) > 1:  # name the script or module python ran
+                name = "%s %s" % (name, os.path.basename(words[2] if words[1] == "-m" and len(words) > 2 else words[1]))
+            counts[name] = counts.get(name, 0) + 1
+        return counts

@@ -32,23 +32,36 @@ options:
       - A missing file is ignored.
     type: path
     default: ~/.my.cnf
-  ssl_ca:
+  ca_cert:
     description:
-      - CA certificate to verify the server's TLS certificate with. Setting any C(ssl_*) option enables TLS.
+      - CA certificate (PEM) to verify the server's TLS certificate with. Named as in community.mysql.
+      - Setting any of O(ca_cert), O(client_cert), O(client_key) connects over TLS, the module's own session and
+        every tool it runs (mariadb-dump, mariadb-binlog, mariabackup, mydumper/myloader, the mariadb client),
+        which get the TLS settings like the password, from a temporary option file of mode 0600, never on their
+        command line.
+      - With O(ca_cert) the server's certificate chain is verified, and a certificate not signed by this CA
+        fails the connection.
     type: path
-  ssl_cert:
+    aliases: [ssl_ca]
+  client_cert:
     description:
-      - Client certificate for TLS.
+      - Client certificate (PEM) for TLS, for accounts created C(REQUIRE X509) or C(REQUIRE SUBJECT).
+      - Give O(client_key) with it.
     type: path
-  ssl_key:
+    aliases: [ssl_cert]
+  client_key:
     description:
-      - Private key of O(ssl_cert).
+      - Private key (PEM) of O(client_cert).
     type: path
-  ssl_verify_server_cert:
+    aliases: [ssl_key]
+  check_hostname:
     description:
-      - Check that the server certificate names O(login_host). Needs O(ssl_ca).
+      - Check that the server's TLS certificate names O(login_host) (a DNS or IP subject alternative name).
+      - When unset, the name is checked whenever O(ca_cert) is set (as PyMySQL and community.mysql do); V(false)
+        keeps the chain verified but skips the name check.
+      - V(true) needs O(ca_cert).
     type: bool
-    default: false
+    aliases: [ssl_verify_server_cert]
   connect_timeout:
     description:
       - Seconds to wait for the connection before giving up.

@@ -205,7 +205,8 @@ def _write_backup(job, params, server, partial, started, clock):
     compression = job['compression']
     facts = job['server']
     groups = ('client', 'mydumper') if engine == 'mydumper' else ('client',)
-    options = client_options(params, protocol_option=engine != 'mydumper', minimal=engine == 'physical')
+    options = client_options(params, protocol_option=engine != 'mydumper', minimal=engine == 'physical',
+                             flavor=server.dialect.flavor)
     with private_option_file(options, groups=groups) as cnf:
         if engine == 'dump':
             argv = engines.dump_command(tool['path'], cnf, server.dialect, job['databases'], facts['log_bin'],

@@ -69,7 +69,7 @@ def copy_from_server(module, server, workdir):
     if not binary:
         module.fail_json(msg="Neither mariadb-binlog nor mysqlbinlog is installed on this host; install the client "
                              "package or set binlog_binary.")
-    with private_option_file(client_options(params)) as option_file:
+    with private_option_file(client_options(params, flavor=server.dialect.flavor)) as option_file:
         argv = [binary, defaults_option(option_file), "--read-from-remote-server", "--raw",
                 "--result-file=%s/" % workdir] + list(names)
         proc = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, check=False, cwd=workdir)

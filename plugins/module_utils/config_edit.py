@@ -69,3 +69,31 @@ def set_settings(text, settings, section=None):
             lines.extend(added)
         changes.extend((k, None, wanted[k]) for k in missing)
     return "".join(lines), changes
+
+
+# Keys whose values a diff or a result never shows: password, passwd, pwd, secret, token, api-key, ...
+SECRET_KEY = re.compile(r"(pass(?!ive)|pwd|secret|token|(^|[-_.])key$|credential)", re.I)
+SECRET_LINE = re.compile(r"^(\s*)([^=\s#;\[][^=]*?)(\s*)=(\s*)(.*?)(\s*)$")
+MASK = "********"
+
+
+def is_secret_key(key):
+    return bool(SECRET_KEY.search(str(key).strip()))
+
+
+def redact(text):
+    """``text`` with the value of every secret-looking ``key = value`` line replaced by a mask (for --diff)."""
+    out = []
+    for line in text.splitlines(True):
+        body = line.rstrip("\r\n")
+        match = SECRET_LINE.match(body)
+        if match and match.group(5) and is_secret_key(match.group(2)):
+            body = "%s%s%s=%s%s" % (match.group(1), match.group(2), match.group(3), match.group(4), MASK)
+        out.append(body + line[len(line.rstrip("\r\n")):])
+    return "".join(out)
+
+
+def redact_changes(changes):
+    """``set_settings``'s changes with the values of secret keys masked (a changed password shows as changed)."""
+    return [(key, old if old is None or not is_secret_key(key) else MASK, new if not is_secret_key(key) else MASK)
+            for key, old, new in changes]

@@ -6,6 +6,8 @@ naming the server and what to do, instead of a PyMySQL traceback.
 """
 import os
 
+from ansible_collections.drkit.mysql.plugins.module_utils.tls import TLSConfigError, pymysql_ssl, tls_settings
+
 try:
     import pymysql
     import pymysql.constants.CLIENT
@@ -26,10 +28,11 @@ def connection_argument_spec():
         login_password=dict(type="str", no_log=True),
         login_unix_socket=dict(type="path"),
         config_file=dict(type="path", default="~/.my.cnf"),
-        ssl_ca=dict(type="path"),
-        ssl_cert=dict(type="path"),
-        ssl_key=dict(type="path"),
-        ssl_verify_server_cert=dict(type="bool", default=False),
+        # TLS: community.mysql's names; the older ssl_* names are aliases (module_utils/tls.py).
+        ca_cert=dict(type="path", aliases=["ssl_ca"]),
+        client_cert=dict(type="path", aliases=["ssl_cert"]),
+        client_key=dict(type="path", aliases=["ssl_key"], no_log=False),
+        check_hostname=dict(type="bool", aliases=["ssl_verify_server_cert"]),
         connect_timeout=dict(type="int", default=10),
     )
 
@@ -80,15 +83,9 @@ def _connect_kwargs(params):
         kwargs["user"] = params["login_user"]
     if params.get("login_password") is not None:
         kwargs["password"] = params["login_password"]
-    ssl = {}
-    for key in ("ca", "cert", "key"):
-        if params.get("ssl_" + key):
-            ssl[key] = params["ssl_" + key]
-    if ssl:
-        ssl["check_hostname"] = bool(params.get("ssl_verify_server_cert"))
-        if not ssl.get("ca"):
-            ssl["verify_mode"] = False
-        kwargs["ssl"] = ssl
+    settings = tls_settings(params)
+    if settings:
+        kwargs["ssl"] = pymysql_ssl(settings)
     return kwargs
 
 
@@ -102,8 +99,12 @@ def explain_connect_error(exc, params):
     lowered = text.lower()
     prefix = "Cannot connect to the server at %s as %s" % (target, user)
     if code == 1045:
-        return prefix + (": access denied, so the user name or password is wrong"
-                         " (check login_user/login_password or the vault).")
+        if params.get("client_cert") or params.get("ssl_cert"):
+            return prefix + (": access denied, so the user name or password is wrong"
+                             " (check login_user/login_password or the vault).")
+        # MariaDB/MySQL answer an account's REQUIRE SSL/X509 refusal with the same error as a bad password.
+        return prefix + (": access denied, so the user name or password is wrong (check login_user/login_password or"
+                         " the vault), or the account is REQUIRE X509/SUBJECT and needs client_cert/client_key.")
     if code == 1130 or code == 1044:
         return prefix + (": the server refuses this account from this client (%s);"
                          " check the account's host part and grants." % text)
@@ -118,8 +119,14 @@ def explain_connect_error(exc, params):
                          % params.get("connect_timeout"))
     if "name or service not known" in lowered or "nodename nor servname" in lowered:
         return prefix + ": the host name does not resolve."
+    if "mismatch" in lowered or "not valid for" in lowered or "doesn't match" in lowered:
+        return prefix + (": the server's TLS certificate does not name %s (%s); connect with the name the"
+                         " certificate gives, or set check_hostname: false." % (params.get("login_host"), text))
+    if "certificate" in lowered and "verify" in lowered:
+        return prefix + (": the server's TLS certificate is not signed by ca_cert (%s); check that ca_cert is"
+                         " the CA that signed the server certificate." % text)
     if "ssl" in lowered or "certificate" in lowered or "tls" in lowered:
-        return prefix + ": the TLS handshake failed (%s); check ssl_ca/ssl_cert/ssl_key." % text
+        return prefix + ": the TLS handshake failed (%s); check ca_cert/client_cert/client_key." % text
     return prefix + ": %s." % text.rstrip(".")
 
 
@@ -130,7 +137,10 @@ def connect(params, multi_statements=False):
     """
     if not HAS_PYMYSQL:
         raise ConnectionFailure("PyMySQL is not installed on the host running the module (pip install PyMySQL).")
-    kwargs = _connect_kwargs(params)
+    try:
+        kwargs = _connect_kwargs(params)
+    except TLSConfigError as exc:
+        raise ConnectionFailure("Cannot connect to the server at %s: %s" % (describe_target(params), exc)) from None
     if multi_statements:
         kwargs["client_flag"] = pymysql.constants.CLIENT.MULTI_STATEMENTS
     try:

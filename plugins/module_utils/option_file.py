@@ -22,6 +22,8 @@ import os
 import shutil
 import tempfile
 
+from ansible_collections.drkit.mysql.plugins.module_utils.tls import tls_settings, tool_options
+
 __metaclass__ = type
 
 # Groups every client program reads (libmysqlclient and libmariadb both read [client]).
@@ -36,7 +38,7 @@ def quote_value(value):
     return '"%s"' % text.replace('\\', '\\\\').replace('"', '\\"')
 
 
-def client_options(params, protocol_option=True, minimal=False, connect_timeout=False):
+def client_options(params, protocol_option=True, minimal=False, connect_timeout=False, flavor='mariadb'):
     """The ``[client]`` options for the module's connection parameters (see doc fragment ``connection``).
 
     Without a socket the connection is TCP, as PyMySQL does: ``host=localhost``
@@ -45,7 +47,11 @@ def client_options(params, protocol_option=True, minimal=False, connect_timeout=
     leaves it out.  ``connect-timeout`` is left out unless ``connect_timeout=True``
     (the mariadb client takes it; mariadb-dump stops at it: "unknown variable").
     mariabackup/xtrabackup stop at any ``[client]`` option they
-    do not know: ``minimal=True`` gives only user, password, host, port and socket.
+    do not know: ``minimal=True`` gives only user, password, host, port, socket
+    and the TLS options (which they know).  TLS settings (module_utils/tls.py)
+    go here, like the password, never on the command line; ``flavor`` picks
+    MariaDB's or MySQL's spelling.  Raises tls.TLSConfigError on contradictory
+    TLS options.
     """
     options = []
     if params.get('login_user'):
@@ -61,13 +67,9 @@ def client_options(params, protocol_option=True, minimal=False, connect_timeout=
             options.append(('port', int(params['login_port'])))
         if protocol_option and not minimal and (params.get('login_host') or params.get('login_port')):
             options.append(('protocol', 'TCP'))
+    options.extend(tool_options(tls_settings(params), flavor))
     if minimal:
         return options
-    for key, name in (('ssl_ca', 'ssl-ca'), ('ssl_cert', 'ssl-cert'), ('ssl_key', 'ssl-key')):
-        if params.get(key):
-            options.append((name, params[key]))
-    if params.get('ssl_verify_server_cert'):
-        options.append(('ssl-verify-server-cert', None))
     if connect_timeout and params.get('connect_timeout'):
         options.append(('connect-timeout', int(params['connect_timeout'])))
     return options

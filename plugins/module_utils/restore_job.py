@@ -224,7 +224,8 @@ def execute_logical(src, manifest, plan, params, server):
             _save_tables(server, safety['moves'], safety['schema'], moved, plan.get('triggers'))
         protocol = role == 'client'
         groups = ('client',) if protocol else ('client', 'myloader')
-        with private_option_file(client_options(params, protocol_option=protocol), groups=groups) as cnf:
+        options = client_options(params, protocol_option=protocol, flavor=flavor)
+        with private_option_file(options, groups=groups) as cnf:
             if manifest['engine'] == 'dump':
                 items = restore_plan.load_order(plan['items'], keep_order=not plan['whole'])
                 loaded = engines.load_dump_items(tool_path, cnf, src, items, params['parallel'], binlog,

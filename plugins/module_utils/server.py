@@ -62,6 +62,14 @@ class Server(object):
         value = self.variables([name]).get(name, "")
         return parse_gtid_set(value, self.dialect.flavor)
 
+    def session_tls(self):
+        """This session's TLS protocol and cipher as the server sees them, or None for a plain connection."""
+        rows = self.rows("SHOW SESSION STATUS WHERE Variable_name IN ('Ssl_version', 'Ssl_cipher')")
+        status = dict((row["Variable_name"], row["Value"]) for row in rows)
+        if not status.get("Ssl_cipher"):
+            return None
+        return dict(version=status.get("Ssl_version") or None, cipher=status["Ssl_cipher"])
+
     def close(self):
         try:
             self.conn.close()

@@ -22,7 +22,9 @@ attributes:
     description: Reports the changes and the diff; writes nothing.
   diff_mode:
     support: full
-    description: Shows the file before and after.
+    description:
+      - Shows the file before and after, with the values of secret-looking keys (C(password), C(passwd), C(pwd),
+        C(secret), C(token), C(*_key), ...) masked; so are they in RV(changes).
 options:
   path:
     description: The config file. It must exist (a missing file usually means a wrong path, not a new file).
@@ -71,7 +73,7 @@ import os
 from ansible.module_utils.basic import AnsibleModule
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import set_settings
+from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import redact, redact_changes, set_settings
 from ansible_collections.drkit.mysql.plugins.module_utils.file_replace import replace_text
 
 
@@ -99,9 +101,10 @@ def run(module):
         before = to_text(handle.read(), errors="surrogate_or_strict")
     after, changes = set_settings(before, module.params["settings"], module.params["section"])
     result = dict(changed=bool(changes), path=path,
-                  changes=[dict(key=k, old=old, new=new) for k, old, new in changes])
+                  changes=[dict(key=k, old=old, new=new) for k, old, new in redact_changes(changes)])
     if module._diff:
-        result["diff"] = dict(before=before, after=after, before_header=path, after_header=path)
+        # An application's DB config holds its password: the diff masks secret-looking values.
+        result["diff"] = dict(before=redact(before), after=redact(after), before_header=path, after_header=path)
     if changes and not module.check_mode:
         if module.params["backup"]:
             result["backup_file"] = module.backup_local(path)

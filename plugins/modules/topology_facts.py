@@ -17,6 +17,8 @@ description:
   - Never changes anything, so check mode returns the same facts.
   - Also lists settings that make recovery impossible (statement-based or MINIMAL row binlogs,
     GTID strict mode off) in C(warnings).
+  - C(session_tls) tells whether the module's own connection is encrypted (TLS version and cipher as the server
+    reports them, or null for a plain connection); see O(ca_cert).
 author: drkit.mysql maintainers (@drkit)
 extends_documentation_fragment:
   - drkit.mysql.connection
@@ -112,6 +114,7 @@ ansible_facts:
         replication_channels: []
         replicas: []
         warnings: []
+        session_tls: {version: TLSv1.3, cipher: TLS_AES_256_GCM_SHA384}
         backup:
           path: /var/tmp/drkit-lab/backups/db-dr/drkit-backup-status.json
           found: true
@@ -145,6 +148,7 @@ def run(module):
     server = open_server_or_fail(module)
     try:
         facts = gather_topology(server)
+        facts["session_tls"] = server.session_tls()
     except Exception as exc:  # a privilege or server error: name the server and the statement's complaint
         module.fail_json(msg="Reading the topology of %s failed: %s" % (server.target, exc))
     finally:

@@ -61,7 +61,7 @@ def test_archive_follows_the_primary_and_keeps_secrets_off_command_lines(lab):
     for pid in [facts["streamer"]["pid"]] + facts["streamer"]["streamer_pids"]:
         with open("/proc/%d/cmdline" % pid, "rb") as handle:
             cmdline = handle.read().split(b"\0")
-        assert b"lab-backup-secret" not in b" ".join(cmdline)
+        assert b"lab-archive-secret" not in b" ".join(cmdline)
         if b"--read-from-remote-server" in cmdline:
             assert cmdline[1].startswith(b"--defaults-extra-file=")
 
@@ -106,7 +106,7 @@ def test_repoint_in_check_mode_changes_nothing_and_shows_no_secret(lab):
                         check_mode=True, diff=True)
     assert result["changed"] is True and result["restarted"] == "none", result
     assert result["diff"]["before"].endswith(":%d\n" % LAB_PORTS["db-primary"]) and "3999" in result["diff"]["after"]
-    assert "lab-backup-secret" not in str(result)
+    assert "lab-archive-secret" not in str(result)
     assert files == dict((name, open(os.path.join(ARCHIVE, name)).read()) for name in files)
     assert archive_facts()["streamer"]["streamer_pids"] == streamer["streamer_pids"]
     same = run_module("binlog_archive_source", dict(path=ARCHIVE, source_host="127.0.0.1",

@@ -50,3 +50,27 @@ def test_missing_section_is_added():
 def test_first_of_duplicate_keys_wins():
     text, changes = set_settings("host = a\nhost = z\n", {"host": "b"})
     assert text == "host = b\nhost = z\n" and len(changes) == 1
+
+
+def test_redact_masks_secret_values_for_the_diff():
+    from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import redact
+
+    text = ("[client]\nhost = 127.0.0.1\npassword = lab-app-secret\n  passwd=x\nPWD= y\napi_key = k1\n"
+            "ssl-key = /tls/c.key\nkeyring = open\npassive = yes\n# password = in a comment\nuser = app\n")
+    redacted = redact(text)
+    for secret in ("lab-app-secret", "x\n", " y\n", "k1", "/tls/c.key"):
+        assert secret not in redacted, secret
+    assert "password = ********\n" in redacted and "  passwd=********\n" in redacted
+    assert "host = 127.0.0.1\n" in redacted and "user = app\n" in redacted
+    assert "keyring = open\n" in redacted and "passive = yes\n" in redacted
+    assert "# password = in a comment\n" in redacted  # a comment is not a setting
+    assert redact("password =\n") == "password =\n"  # nothing to hide
+
+
+def test_redact_changes_shows_that_a_secret_changed_not_its_value():
+    from ansible_collections.drkit.mysql.plugins.module_utils.config_edit import redact_changes, set_settings
+
+    wanted = {"host": "b", "password": "new-secret", "token": "t"}
+    _text, changes = set_settings("host = a\npassword = old-secret\n", wanted)
+    assert redact_changes(changes) == [("host", "a", "b"), ("password", "********", "********"),
+                                       ("token", None, "********")]
