@@ -148,13 +148,20 @@ class Bench(object):
 
     def baseline(self, target):
         paths = [str(self.binlogs / name) for name in self.files()]
-        script = ("mariadb-binlog %s | mariadb --no-defaults --socket=%s -uroot --max-allowed-packet=1G"
-                  % (" ".join(paths), target.socket))
-        return measured(["/bin/sh", "-c", script])
+        env = None
+        where = "--socket=%s -uroot" % target.socket
+        if self.args.tcp:  # the bench account; its password in the environment, not on the command line
+            env = dict(os.environ, MYSQL_PWD=self.password)
+            where = "--protocol=TCP --host=127.0.0.1 --port=%d --user=%s" % (target.port, USER)
+        script = "mariadb-binlog %s | mariadb --no-defaults %s --max-allowed-packet=1G" % (" ".join(paths), where)
+        return measured(["/bin/sh", "-c", script], env=env)
 
     def drkit(self, target):
-        args = dict(login_host="127.0.0.1", login_port=target.port, login_user=USER, login_password=self.password,
-                    path=str(self.binlogs), files=self.files())
+        # The target's socket, as the baseline's client uses (a DR replay runs next to its scratch server); with
+        # --tcp both connect over TCP instead.
+        login = dict(login_host="127.0.0.1", login_port=target.port) if self.args.tcp else dict(
+            login_unix_socket=target.socket)
+        args = dict(login, login_user=USER, login_password=self.password, path=str(self.binlogs), files=self.files())
         record = run_module("ansible_collections.drkit.mysql.plugins.modules.binlog_replay", args, module_env())
         result = record.pop("result")
         record["module_result"] = dict((k, result.get(k)) for k in ("msg", "count", "gtid_mode", "replay_ms",
@@ -206,6 +213,7 @@ def main():
     parser.add_argument("--rows", type=int, default=4000)
     parser.add_argument("--keep-data", action="store_true", help="reuse the generated binlogs of an earlier run")
     parser.add_argument("--drkit-first", action="store_true")
+    parser.add_argument("--tcp", action="store_true", help="both clients over TCP (default: both on the socket)")
     parser.add_argument("--no-json", action="store_true")
     args = parser.parse_args()
     bench = Bench(args)

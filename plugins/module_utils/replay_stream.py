@@ -62,6 +62,9 @@ class Progress(object):
     def add(self, count):
         self.sent += count
 
+    def due(self):
+        return self.clock() >= self.next_report
+
     def tick(self, final=False):
         now = self.clock()
         if not final and now < self.next_report:
@@ -225,32 +228,52 @@ def run_pipeline(binlog_argv, client_argv, workdir, stream_filter=None, progress
     """``binlog_argv | [filter] | client_argv``, streamed. Returns a dict: binlog_rc, client_rc, their stderr
     (last 2000 characters), bytes sent, and ``error`` when the filter stopped the replay.
 
+    Without a filter the two programs are joined by one pipe, as ``mariadb-binlog | mariadb`` in a shell, and no
+    byte passes through Python (a pump between them cost 5-20 % of a replay on a busy 2-core host); the progress
+    is then read from how far mariadb-binlog has read its files (``read_fraction``).
+
     When the filter stops (StreamError), the client gets ``ROLLBACK`` and its input is closed: the open
     transaction is not committed, every earlier one is.
     """
     binlog_err = open(os.path.join(workdir, "binlog.err"), "w+b")
     client_err = open(os.path.join(workdir, "client.err"), "w+b")
     result = dict(error=None, sent=0)
-    client = subprocess.Popen(client_argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=client_err)
-    binlog = subprocess.Popen(binlog_argv, stdout=subprocess.PIPE, stderr=binlog_err)
-    widen_pipes(binlog.stdout, client.stdin)
-    try:
-        result["sent"] = pump(binlog.stdout, client.stdin, stream_filter, progress)
-    except StreamError as exc:
-        result["error"] = str(exc)
-        _write_quietly(client.stdin, b"\nROLLBACK;\n")
-        binlog.kill()
-    except (BrokenPipeError, OSError):
-        binlog.kill()  # the client stopped (an SQL error): its stderr says why
-    finally:
+    if stream_filter is None:
+        binlog = subprocess.Popen(binlog_argv, stdout=subprocess.PIPE, stderr=binlog_err)
+        client = subprocess.Popen(client_argv, stdin=binlog.stdout, stdout=subprocess.DEVNULL, stderr=client_err)
+        binlog.stdout.close()  # the client holds the read end; mariadb-binlog gets SIGPIPE if the client stops
+        files = [a for a in binlog_argv[1:] if not a.startswith("-") and os.path.isfile(a)]
+        while client.poll() is None:
+            time.sleep(0.2)
+            if progress is not None and progress.due():
+                fraction = read_fraction(binlog.pid, files)
+                if fraction is not None:
+                    progress.sent = int(progress.total * fraction)
+                progress.tick()
+        result["sent"] = None
+    else:
+        client = subprocess.Popen(client_argv, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=client_err)
+        binlog = subprocess.Popen(binlog_argv, stdout=subprocess.PIPE, stderr=binlog_err)
+        widen_pipes(binlog.stdout, client.stdin)
         try:
-            client.stdin.close()
-        except OSError:
-            pass
-        binlog.stdout.close()
+            result["sent"] = pump(binlog.stdout, client.stdin, stream_filter, progress)
+        except StreamError as exc:
+            result["error"] = str(exc)
+            _write_quietly(client.stdin, b"\nROLLBACK;\n")
+            binlog.kill()
+        except (BrokenPipeError, OSError):
+            binlog.kill()  # the client stopped (an SQL error): its stderr says why
+        finally:
+            try:
+                client.stdin.close()
+            except OSError:
+                pass
+            binlog.stdout.close()
     result["binlog_rc"] = binlog.wait()
     result["client_rc"] = client.wait()
     if progress is not None:
+        if stream_filter is None and result["binlog_rc"] == 0 and result["client_rc"] == 0:
+            progress.sent = progress.total
         progress.tick(final=True)
     for name, handle in (("binlog_stderr", binlog_err), ("client_stderr", client_err)):
         handle.seek(0, os.SEEK_END)
@@ -259,6 +282,31 @@ def run_pipeline(binlog_argv, client_argv, workdir, stream_filter=None, progress
         result[name] = handle.read().decode("utf-8", "replace").strip()
         handle.close()
     return result
+
+
+def read_fraction(pid, files):
+    """How much of ``files`` (read in order) process ``pid`` has read, 0..1, from Linux's /proc fd and fdinfo;
+    None when it cannot tell (no files, not Linux, the process gone)."""
+    sizes = [os.path.getsize(f) for f in files if os.path.exists(f)]
+    total = float(sum(sizes))
+    if not total:
+        return None
+    real = [os.path.realpath(f) for f in files]
+    fd_dir = "/proc/%d/fd" % pid
+    try:
+        for fd in os.listdir(fd_dir):
+            try:
+                target = os.readlink(os.path.join(fd_dir, fd))
+            except OSError:
+                continue
+            if target in real:
+                index = real.index(target)
+                with open("/proc/%d/fdinfo/%s" % (pid, fd)) as info:
+                    position = int(next(line for line in info if line.startswith("pos:")).split()[1])
+                return min(1.0, (sum(sizes[:index]) + position) / total)
+    except (OSError, StopIteration, ValueError):
+        return None
+    return None
 
 
 def widen_pipes(*streams):

@@ -1,5 +1,6 @@
 """The SQL stream between mariadb-binlog and the client: skipped transactions, chosen tables, new GTIDs."""
 import io
+import os
 
 import pytest
 
@@ -8,6 +9,8 @@ from ansible_collections.drkit.mysql.plugins.module_utils.replay_stream import (
     ReplayFilter,
     StreamError,
     pump,
+    read_fraction,
+    run_pipeline,
 )
 
 # mariadb-binlog 10.11 output (shape recorded on the lab; base64 shortened).
@@ -152,3 +155,34 @@ def test_the_pipes_around_the_pump_get_a_mebibyte():
         proc.stdin.close()
         proc.stdout.close()
         proc.wait()
+
+
+def test_read_fraction_from_the_position_of_the_open_file(tmp_path):
+    first, second = tmp_path / "binlog.000001", tmp_path / "binlog.000002"
+    first.write_bytes(b"a" * 1000)
+    second.write_bytes(b"b" * 3000)
+    with open(str(second), "rb", buffering=0) as handle:  # the file position is what was read
+        handle.read(1000)
+        assert read_fraction(os.getpid(), [str(first), str(second)]) == 0.5
+    assert read_fraction(os.getpid(), [str(first), str(second)]) is None  # neither open
+    assert read_fraction(os.getpid(), []) is None
+
+
+def test_without_a_filter_the_programs_share_one_pipe_and_progress_ends_complete(tmp_path):
+    source = tmp_path / "binlog.000001"
+    source.write_bytes(b"SELECT 1;\n" * 10000)
+    sink = tmp_path / "received"
+    progress = Progress(7, str(tmp_path / "progress"), interval=0.0)
+    outcome = run_pipeline(["cat", str(source)], ["sh", "-c", "cat > %s" % sink], str(tmp_path), None, progress)
+    assert (outcome["binlog_rc"], outcome["client_rc"], outcome["error"]) == (0, 0, None)
+    assert sink.read_bytes() == source.read_bytes()
+    assert progress.sent == 7 and "done 7/7 transactions" in (tmp_path / "progress").read_text()
+
+
+def test_without_a_filter_a_failing_client_stops_the_reader(tmp_path):
+    source = tmp_path / "binlog.000001"
+    source.write_bytes(b"x" * (8 << 20))
+    outcome = run_pipeline(["cat", str(source)], ["sh", "-c", "head -c 10 >/dev/null; echo refused >&2; exit 3"],
+                           str(tmp_path), None, Progress(5))
+    assert outcome["client_rc"] == 3 and "refused" in outcome["client_stderr"]
+    assert outcome["binlog_rc"] != 0  # SIGPIPE: it did not go on reading into a dead pipe
