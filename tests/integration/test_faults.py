@@ -7,14 +7,20 @@ primary death), with the re-run that finishes the job and the old primary coming
 """
 import json
 import os
+import signal
 import subprocess
+import sys
 import threading
 import time
 
 
-from test_dr_failover import assert_untouched, variable
+from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, assert_untouched, \
+    source_port, variable, wait_for_app_on
 
-from helpers import LAB_PORTS, ROOT, ansible_env, run_playbook, sql
+from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, ansible_env, run_module, run_playbook, sql
+
+sys.path.insert(0, COLLECTIONS)
+from ansible_collections.drkit.mysql.plugins.module_utils.binlog import read_binlog  # noqa: E402
 
 LOCK = os.path.join(ROOT, "reports", ".dr_run.lock")
 
@@ -144,3 +150,126 @@ def test_two_runs_at_once_the_second_refuses_naming_the_first(lab):
     assert not os.path.exists(LOCK)  # released by the first run's report play, refused or not
     assert_untouched()
     assert gtid_wait("db-dr", binlog_pos("db-primary")) == "0"
+
+
+# -- the primary dies around the fence ------------------------------------------------------------------------------
+
+PRIMARY_DIR = os.path.join(LAB_ROOT, "db-primary")
+
+
+def kill_primary():
+    """SIGKILL the primary's mariadbd at once (its host "loses power"), as lab_kill.yml does."""
+    with open(os.path.join(PRIMARY_DIR, "run", "lab_daemon.pid")) as handle:
+        pid = int(handle.read())
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 10
+    while time.time() < deadline and os.path.exists("/proc/%d" % pid):
+        time.sleep(0.01)
+
+
+def restart_primary():
+    """Start the old primary again with its own option file, as its host's service manager would."""
+    result = run_module("lab_daemon", dict(
+        name="db-primary", argv=["/usr/sbin/mariadbd", "--defaults-file=%s/my.cnf" % PRIMARY_DIR],
+        pidfile=os.path.join(PRIMARY_DIR, "run", "lab_daemon.pid"),
+        logfile=os.path.join(PRIMARY_DIR, "log", "stdout.log"),
+        error_log=os.path.join(PRIMARY_DIR, "log", "error.log"), wait_port=PRIMARY_PORT))
+    assert not result.get("failed"), result
+
+
+def dead_primary_last_gtid():
+    """The newest complete transaction in the dead primary's own binlog, "D-S-N" (what it committed last)."""
+    directory = os.path.join(PRIMARY_DIR, "binlog")
+    names = sorted(n for n in os.listdir(directory) if n.startswith("db-primary-bin.") and n[-6:].isdigit())
+    domain, (server_id, seq) = sorted(read_binlog(os.path.join(directory, names[-1]))["end_state"].items())[0]
+    return "%d-%d-%d" % (domain, server_id, seq)
+
+
+def binlog_gtids(host):
+    """Every GTID in ``host``'s own binlog files, as "D-S-N"."""
+    directory = os.path.join(LAB_ROOT, host, "binlog")
+    found = set()
+    for name in sorted(os.listdir(directory)):
+        if name.startswith("%s-bin." % host) and name[-6:].isdigit():
+            for domain, server_id, seq, _offset in read_binlog(os.path.join(directory, name),
+                                                               with_transactions=True)["gtids"]:
+                found.add("%d-%d-%d" % (domain, server_id, seq))
+    return found
+
+
+def assert_nothing_committed_was_lost(last_gtid):
+    """The dead primary's last committed GTID is in the new primary's binlog, and so is every acknowledged write."""
+    assert last_gtid in binlog_gtids("db-dr"), "%s (the old primary's last commit) is not on db-dr" % last_gtid
+    wait_for_app_on(DR_PORT)
+    assert_no_acked_write_lost("db-dr")
+
+
+def watch_and_kill(condition, seconds=60):
+    """A thread that kills the primary the moment ``condition()`` holds (polled every 10 ms); .fired tells."""
+    state = dict(fired=False, error=None)
+
+    def loop():
+        deadline = time.time() + seconds
+        while time.time() < deadline:
+            try:
+                if condition():
+                    kill_primary()
+                    state["fired"] = True
+                    return
+            except Exception as exc:  # noqa: BLE001 - reported by the test
+                state["error"] = exc
+                return
+            time.sleep(0.01)
+
+    thread = threading.Thread(target=loop, daemon=True)
+    thread.start()
+    return thread, state
+
+
+def finish_after_a_failed_run(last_gtid_before=None):
+    """The re-run after a run that failed with the primary dead: refused until the death is confirmed, then it
+    finishes the failover; returns the confirmed run's output."""
+    refused = failover()
+    assert refused.returncode != 0
+    assert "the primary db-primary is unreachable" in refused.stdout and "did not confirm it is dead" in refused.stdout
+    assert variable("db-dr", "read_only") == "1" and not os.path.exists(LOCK)
+    proc = failover("-e", "drkit_failover_primary_confirmed_dead=true")
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    assert variable("db-dr", "read_only") == "0" and source_port("db-replica") == DR_PORT
+    assert "port = %d" % DR_PORT in open(APP_CONFIG).read()
+    return proc
+
+
+def test_primary_killed_before_the_fence_then_rerun_then_old_primary_back_read_only(lab):
+    # The plan is made with the primary alive; it dies as the promote play starts, before the fence reaches it.
+    proc = start_failover()
+    out = []
+    for line in proc.stdout:
+        out.append(line)
+        if line.startswith("PLAY [DR failover | fence, catch up, promote]"):
+            kill_primary()
+    proc.wait(timeout=300)
+    out = "".join(out)
+    assert proc.returncode != 0
+    assert "Cannot fence db-primary before promoting db-dr" in out and "Nothing was changed." in out, out[-4000:]
+    assert variable("db-dr", "read_only") == "1" and source_port("db-dr") == PRIMARY_PORT
+    assert "port = %d" % PRIMARY_PORT in open(APP_CONFIG).read()  # the app was not moved to an unpromoted server
+    assert not os.path.exists(LOCK)
+    last = dead_primary_last_gtid()
+
+    # Re-run after the failed run: it refuses until the death is confirmed, then finishes, losing nothing.
+    finish_after_a_failed_run()
+    assert_nothing_committed_was_lost(last)
+
+    # The old primary comes back (its host restarts mariadbd with its own option file): read-only, one writer.
+    assert "read_only                = ON" in open(os.path.join(PRIMARY_DIR, "my.cnf")).read()
+    restart_primary()
+    assert variable("db-primary", "read_only") == "1"
+    assert writable_servers() == ["db-dr"]
+    # A re-run makes it a replica of the new primary; it then has everything db-dr has.
+    again = failover()
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert source_port("db-primary") == DR_PORT and variable("db-primary", "read_only") == "1"
+    assert gtid_wait("db-primary", binlog_pos("db-dr")) == "0"
+    assert checksum("db-primary", "shop.orders") == checksum("db-dr", "shop.orders")
+    assert writable_servers() == ["db-dr"]
