@@ -153,13 +153,18 @@ def test_two_runs_at_once_the_second_refuses_naming_the_first(lab):
 
 
 # -- the primary dies around the fence ------------------------------------------------------------------------------
+# Three failovers in a row without rebuilding the lab (a reset costs 20-60 s): db-primary -> db-dr (killed before the
+# fence), back db-dr -> db-primary (killed during the fence), db-primary -> db-dr again (killed after it); each dead
+# primary is restarted with its own option file, comes back read-only, and a re-run makes it a replica again.
 
-PRIMARY_DIR = os.path.join(LAB_ROOT, "db-primary")
+
+def server_dir(host):
+    return os.path.join(LAB_ROOT, host)
 
 
-def kill_primary():
-    """SIGKILL the primary's mariadbd at once (its host "loses power"), as lab_kill.yml does."""
-    with open(os.path.join(PRIMARY_DIR, "run", "lab_daemon.pid")) as handle:
+def kill_server(host):
+    """SIGKILL a lab server's mariadbd at once (its host "loses power"), as lab_kill.yml does."""
+    with open(os.path.join(server_dir(host), "run", "lab_daemon.pid")) as handle:
         pid = int(handle.read())
     os.kill(pid, signal.SIGKILL)
     deadline = time.time() + 10
@@ -167,54 +172,98 @@ def kill_primary():
         time.sleep(0.01)
 
 
-def restart_primary():
-    """Start the old primary again with its own option file, as its host's service manager would."""
+def restart_server(host):
+    """Start a killed server again with its own option file, as its host's service manager would."""
+    directory = server_dir(host)
     result = run_module("lab_daemon", dict(
-        name="db-primary", argv=["/usr/sbin/mariadbd", "--defaults-file=%s/my.cnf" % PRIMARY_DIR],
-        pidfile=os.path.join(PRIMARY_DIR, "run", "lab_daemon.pid"),
-        logfile=os.path.join(PRIMARY_DIR, "log", "stdout.log"),
-        error_log=os.path.join(PRIMARY_DIR, "log", "error.log"), wait_port=PRIMARY_PORT))
+        name=host, argv=["/usr/sbin/mariadbd", "--defaults-file=%s/my.cnf" % directory],
+        pidfile=os.path.join(directory, "run", "lab_daemon.pid"), logfile=os.path.join(directory, "log", "stdout.log"),
+        error_log=os.path.join(directory, "log", "error.log"), wait_port=LAB_PORTS[host]))
     assert not result.get("failed"), result
 
 
-def dead_primary_last_gtid():
-    """The newest complete transaction in the dead primary's own binlog, "D-S-N" (what it committed last)."""
-    directory = os.path.join(PRIMARY_DIR, "binlog")
-    names = sorted(n for n in os.listdir(directory) if n.startswith("db-primary-bin.") and n[-6:].isdigit())
-    domain, (server_id, seq) = sorted(read_binlog(os.path.join(directory, names[-1]))["end_state"].items())[0]
+def binlog_files(host):
+    directory = os.path.join(server_dir(host), "binlog")
+    return [os.path.join(directory, n) for n in sorted(os.listdir(directory))
+            if n.startswith("%s-bin." % host) and n[-6:].isdigit()]
+
+
+def last_committed_gtid(host):
+    """The newest complete transaction in a (dead) server's own binlog, "D-S-N": what it committed last."""
+    domain, (server_id, seq) = sorted(read_binlog(binlog_files(host)[-1])["end_state"].items())[0]
     return "%d-%d-%d" % (domain, server_id, seq)
 
 
 def binlog_gtids(host):
     """Every GTID in ``host``'s own binlog files, as "D-S-N"."""
-    directory = os.path.join(LAB_ROOT, host, "binlog")
     found = set()
-    for name in sorted(os.listdir(directory)):
-        if name.startswith("%s-bin." % host) and name[-6:].isdigit():
-            for domain, server_id, seq, _offset in read_binlog(os.path.join(directory, name),
-                                                               with_transactions=True)["gtids"]:
-                found.add("%d-%d-%d" % (domain, server_id, seq))
+    for path in binlog_files(host):
+        for domain, server_id, seq, _offset in read_binlog(path, with_transactions=True)["gtids"]:
+            found.add("%d-%d-%d" % (domain, server_id, seq))
     return found
 
 
-def assert_nothing_committed_was_lost(last_gtid):
+def assert_nothing_committed_was_lost(last_gtid, new_primary):
     """The dead primary's last committed GTID is in the new primary's binlog, and so is every acknowledged write."""
-    assert last_gtid in binlog_gtids("db-dr"), "%s (the old primary's last commit) is not on db-dr" % last_gtid
-    wait_for_app_on(DR_PORT)
-    assert_no_acked_write_lost("db-dr")
+    assert last_gtid in binlog_gtids(new_primary), "%s (the old primary's last commit) is not on %s" % (
+        last_gtid, new_primary)
+    wait_for_app_on(LAB_PORTS[new_primary])
+    assert_no_acked_write_lost(new_primary)
 
 
-def watch_and_kill(condition, seconds=60):
-    """A thread that kills the primary the moment ``condition()`` holds (polled every 10 ms); .fired tells."""
+def only_writer(host):
+    """``host`` is the one writable server (the others read-only or down) and replicates from nobody."""
+    assert writable_servers() == [host]
+    assert sql(host, "SHOW SLAVE STATUS") == []
+
+
+def back_read_only_then_replica(old, new):
+    """The old primary restarts with its own option file: read-only; a re-run makes it a replica of the new one."""
+    assert "read_only                = ON" in open(os.path.join(server_dir(old), "my.cnf")).read()
+    assert "read_only                = OFF" in open(os.path.join(server_dir(new), "my.cnf")).read()
+    restart_server(old)
+    assert variable(old, "read_only") == "1"
+    only_writer(new)
+    again = failover(*candidate_args(new))
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert source_port(old) == LAB_PORTS[new] and variable(old, "read_only") == "1"
+    assert gtid_wait(old, binlog_pos(new)) == "0"
+    assert checksum(old, "shop.orders") == checksum(new, "shop.orders")
+    only_writer(new)
+
+
+def candidate_args(candidate):
+    """The DR site is db-dr; the way back names its candidate."""
+    return [] if candidate == "db-dr" else ["-e", json.dumps(dict(drkit_failover_candidates=[candidate]))]
+
+
+def finish_after_a_failed_run(old, new):
+    """The re-run after a run that failed with the primary dead: refused until the death is confirmed, then it
+    finishes the failover."""
+    refused = failover(*candidate_args(new))
+    assert refused.returncode != 0
+    assert "the primary %s is unreachable" % old in refused.stdout and "did not confirm it is dead" in refused.stdout
+    assert variable(new, "read_only") == "1" and not os.path.exists(LOCK)
+    proc = failover("-e", "drkit_failover_primary_confirmed_dead=true", *candidate_args(new))
+    assert proc.returncode == 0, proc.stdout[-5000:]
+    only_writer(new)
+    others = [h for h in LAB_PORTS if h not in (old, new)]
+    assert all(source_port(h) == LAB_PORTS[new] for h in others)
+    assert "port = %d" % LAB_PORTS[new] in open(APP_CONFIG).read()
+    return proc
+
+
+def watch_and_kill(host, condition, seconds=120):
+    """A thread that kills ``host`` the moment ``condition()`` holds (polled every 10 ms); state["fired"] tells."""
     state = dict(fired=False, error=None)
 
     def loop():
         deadline = time.time() + seconds
-        while time.time() < deadline:
+        while time.time() < deadline and not state.get("stop"):
             try:
                 if condition():
-                    kill_primary()
-                    state["fired"] = True
+                    kill_server(host)
+                    state["fired"] = time.time()
                     return
             except Exception as exc:  # noqa: BLE001 - reported by the test
                 state["error"] = exc
@@ -226,28 +275,15 @@ def watch_and_kill(condition, seconds=60):
     return thread, state
 
 
-def finish_after_a_failed_run(last_gtid_before=None):
-    """The re-run after a run that failed with the primary dead: refused until the death is confirmed, then it
-    finishes the failover; returns the confirmed run's output."""
-    refused = failover()
-    assert refused.returncode != 0
-    assert "the primary db-primary is unreachable" in refused.stdout and "did not confirm it is dead" in refused.stdout
-    assert variable("db-dr", "read_only") == "1" and not os.path.exists(LOCK)
-    proc = failover("-e", "drkit_failover_primary_confirmed_dead=true")
-    assert proc.returncode == 0, proc.stdout[-5000:]
-    assert variable("db-dr", "read_only") == "0" and source_port("db-replica") == DR_PORT
-    assert "port = %d" % DR_PORT in open(APP_CONFIG).read()
-    return proc
-
-
 def test_primary_killed_before_the_fence_then_rerun_then_old_primary_back_read_only(lab):
+    only_writer("db-primary")
     # The plan is made with the primary alive; it dies as the promote play starts, before the fence reaches it.
     proc = start_failover()
     out = []
     for line in proc.stdout:
         out.append(line)
         if line.startswith("PLAY [DR failover | fence, catch up, promote]"):
-            kill_primary()
+            kill_server("db-primary")
     proc.wait(timeout=300)
     out = "".join(out)
     assert proc.returncode != 0
@@ -255,21 +291,43 @@ def test_primary_killed_before_the_fence_then_rerun_then_old_primary_back_read_o
     assert variable("db-dr", "read_only") == "1" and source_port("db-dr") == PRIMARY_PORT
     assert "port = %d" % PRIMARY_PORT in open(APP_CONFIG).read()  # the app was not moved to an unpromoted server
     assert not os.path.exists(LOCK)
-    last = dead_primary_last_gtid()
+    last = last_committed_gtid("db-primary")
 
     # Re-run after the failed run: it refuses until the death is confirmed, then finishes, losing nothing.
-    finish_after_a_failed_run()
-    assert_nothing_committed_was_lost(last)
-
+    finish_after_a_failed_run("db-primary", "db-dr")
+    assert_nothing_committed_was_lost(last, "db-dr")
     # The old primary comes back (its host restarts mariadbd with its own option file): read-only, one writer.
-    assert "read_only                = ON" in open(os.path.join(PRIMARY_DIR, "my.cnf")).read()
-    restart_primary()
-    assert variable("db-primary", "read_only") == "1"
-    assert writable_servers() == ["db-dr"]
-    # A re-run makes it a replica of the new primary; it then has everything db-dr has.
-    again = failover()
-    assert again.returncode == 0, again.stdout[-4000:]
-    assert source_port("db-primary") == DR_PORT and variable("db-primary", "read_only") == "1"
-    assert gtid_wait("db-primary", binlog_pos("db-dr")) == "0"
-    assert checksum("db-primary", "shop.orders") == checksum("db-dr", "shop.orders")
-    assert writable_servers() == ["db-dr"]
+    back_read_only_then_replica("db-primary", "db-dr")
+
+
+def test_primary_killed_during_the_fence_then_rerun(lab):
+    # The way back: db-dr is the primary, db-primary the candidate. A write that runs for 20 s holds the fence's
+    # SET GLOBAL read_only (it waits for running writes); db-dr dies while the fence waits.
+    only_writer("db-dr")
+
+    def slow_write():
+        try:
+            sql("db-dr", "INSERT INTO shop.app_writes (writer, seq) SELECT 'fault-slow', SLEEP(20)")
+        except AssertionError:
+            pass  # the server died under it: never committed
+
+    writer = threading.Thread(target=slow_write, daemon=True)
+    writer.start()
+    time.sleep(0.3)
+    fencing = "SELECT COUNT(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'SET GLOBAL read_only%'"
+    watcher, state = watch_and_kill("db-dr", lambda: sql("db-dr", fencing)[0][0] != "0")
+    proc = failover(*candidate_args("db-primary"))
+    state["stop"] = True
+    watcher.join(5)
+    writer.join(5)
+    assert state["fired"] and not state["error"], state
+    assert proc.returncode != 0
+    assert "Promoting db-primary" in proc.stdout and "failed" in proc.stdout, proc.stdout[-4000:]
+    assert variable("db-primary", "read_only") == "1" and source_port("db-primary") == DR_PORT
+    assert not os.path.exists(LOCK)
+    last = last_committed_gtid("db-dr")
+
+    finish_after_a_failed_run("db-dr", "db-primary")
+    assert_nothing_committed_was_lost(last, "db-primary")
+    assert "fault-slow" not in str(sql("db-primary", "SELECT writer FROM shop.app_writes WHERE writer = 'fault-slow'"))
+    back_read_only_then_replica("db-dr", "db-primary")
