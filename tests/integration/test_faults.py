@@ -232,6 +232,14 @@ def back_read_only_then_replica(old, new):
     only_writer(new)
 
 
+def report_of(proc):
+    path = proc.stdout.split("Report: ")[1].split(".html")[0] + ".json"
+    with open(path) as handle:
+        report = json.load(handle)
+    report["_path"] = path
+    return report
+
+
 def candidate_args(candidate):
     """The DR site is db-dr; the way back names its candidate."""
     return [] if candidate == "db-dr" else ["-e", json.dumps(dict(drkit_failover_candidates=[candidate]))]
@@ -331,3 +339,29 @@ def test_primary_killed_during_the_fence_then_rerun(lab):
     assert_nothing_committed_was_lost(last, "db-primary")
     assert "fault-slow" not in str(sql("db-primary", "SELECT writer FROM shop.app_writes WHERE writer = 'fault-slow'"))
     back_read_only_then_replica("db-dr", "db-primary")
+
+
+def test_primary_killed_after_the_fence_the_failover_completes(rebuilt_after):
+    # db-primary is the primary again; it dies the moment db-dr is promoted (after the fence, before the repoint).
+    only_writer("db-primary")
+    watcher, state = watch_and_kill("db-primary", lambda: variable("db-dr", "read_only") == "0")
+    proc = failover()
+    state["stop"] = True
+    watcher.join(5)
+    assert state["fired"] and not state["error"], state
+    # The DB failover is complete: db-dr is the only writer, the app and db-replica moved, nothing was lost.
+    only_writer("db-dr")
+    assert source_port("db-replica") == DR_PORT and "port = %d" % DR_PORT in open(APP_CONFIG).read()
+    last = last_committed_gtid("db-primary")
+    assert_nothing_committed_was_lost(last, "db-dr")
+    # What could not be done is said: the old primary was not repointed (its server is down); the run fails for it,
+    # and the report names that one step, with the new primary and RPO 0.
+    assert proc.returncode != 0
+    assert "Cannot connect to the server at 127.0.0.1:%d" % PRIMARY_PORT in proc.stdout, proc.stdout[-4000:]
+    report = report_of(proc)
+    assert report["outcome"] == "failed" and report["new_primary"] == "db-dr"
+    assert report["rpo"]["lost_transactions"] == 0
+    failed_step = "Repoint every other server to the new primary (read-only)\n  - db-primary: Cannot connect"
+    assert failed_step in open(report["_path"][:-len(".json")] + ".md").read()
+    # It was written read-only in its option file before the repoint was tried: it comes back read-only.
+    back_read_only_then_replica("db-primary", "db-dr")
