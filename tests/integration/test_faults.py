@@ -5,6 +5,7 @@ Tests run in file order on the session lab. The refusals first (nothing changes)
 primary before, during and after the fence, each on a fresh lab (one reset per failover, the cost of a real
 primary death), with the re-run that finishes the job and the old primary coming back read-only.
 """
+import datetime
 import json
 import os
 import signal
@@ -17,7 +18,7 @@ import time
 from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, assert_untouched, \
     source_port, variable, wait_for_app_on
 
-from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, ansible_env, run_module, run_playbook, sql
+from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, admin_args, ansible_env, run_module, run_playbook, sql
 
 sys.path.insert(0, COLLECTIONS)
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog import read_binlog  # noqa: E402
@@ -152,6 +153,52 @@ def test_two_runs_at_once_the_second_refuses_naming_the_first(lab):
     assert gtid_wait("db-dr", binlog_pos("db-primary")) == "0"
 
 
+def test_a_stop_datetime_in_another_time_zone_stops_at_the_same_transaction(lab):
+    """PITR's stop_datetime given with an offset: the same instant as in UTC, between two transactions a second
+    apart, stops exactly where stop_before_gtid of the later one stops."""
+    archive = os.path.join(LAB_ROOT, "db-dr", "binlog-archive", "current")
+    sql("db-primary", "CREATE TABLE shop.fault_tz (id INT PRIMARY KEY)")
+    start = binlog_pos("db-primary")
+    first = sql("db-primary", "INSERT INTO shop.fault_tz VALUES (1); SELECT @@last_gtid")[0][0]
+    time.sleep(1.2)
+    instant = int(sql("db-primary", "SELECT UNIX_TIMESTAMP()")[0][0])  # row 1 was written before this second
+    second = sql("db-primary", "INSERT INTO shop.fault_tz VALUES (2); SELECT @@last_gtid")[0][0]
+    deadline = time.time() + 15
+    while time.time() < deadline and second not in binlog_gtids_in(archive):
+        time.sleep(0.3)
+    plus_two = datetime.datetime.fromtimestamp(instant, datetime.timezone(datetime.timedelta(hours=2)))
+
+    def plan(**stop):
+        result = run_module("binlog_replay", admin_args("db-primary", path=archive, start_gtid=start,
+                                                        tables=["shop.fault_tz"], rewrite_db={"shop": "shop_tz"},
+                                                        **stop), check_mode=True)
+        assert not result.get("failed"), result.get("msg")
+        return result
+
+    by_gtid = plan(stop_before_gtid=second)
+    for text in (plus_two.strftime("%Y-%m-%d %H:%M:%S+02:00"),
+                 plus_two.strftime("%Y-%m-%d %H:%M:%S") + " Europe/Kyiv",
+                 datetime.datetime.fromtimestamp(instant, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")):
+        by_time = plan(stop_datetime=text)
+        assert by_time["gtids"] == by_gtid["gtids"] == [first], (text, by_time["gtids"], by_gtid["gtids"])
+        assert by_time["count"] == 1 and "%s UTC)" % time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(instant)) \
+            in by_time["stop"], by_time["stop"]
+    assert sql("db-primary", "SELECT COUNT(*) FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = 'shop_tz'") \
+        == [["0"]]  # check mode: planned only
+    sql("db-primary", "DROP TABLE shop.fault_tz")
+
+
+def binlog_gtids_in(directory, prefix=""):
+    """Every GTID in the binlog files of ``directory`` (names starting with ``prefix``), as "D-S-N"."""
+    found = set()
+    for name in sorted(os.listdir(directory)):
+        if name.startswith(prefix) and name[-6:].isdigit():
+            for domain, server_id, seq, _offset in read_binlog(os.path.join(directory, name),
+                                                               with_transactions=True)["gtids"]:
+                found.add("%d-%d-%d" % (domain, server_id, seq))
+    return found
+
+
 # -- the primary dies around the fence ------------------------------------------------------------------------------
 # Three failovers in a row without rebuilding the lab (a reset costs 20-60 s): db-primary -> db-dr (killed before the
 # fence), back db-dr -> db-primary (killed during the fence), db-primary -> db-dr again (killed after it); each dead
@@ -196,11 +243,7 @@ def last_committed_gtid(host):
 
 def binlog_gtids(host):
     """Every GTID in ``host``'s own binlog files, as "D-S-N"."""
-    found = set()
-    for path in binlog_files(host):
-        for domain, server_id, seq, _offset in read_binlog(path, with_transactions=True)["gtids"]:
-            found.add("%d-%d-%d" % (domain, server_id, seq))
-    return found
+    return binlog_gtids_in(os.path.join(server_dir(host), "binlog"), prefix="%s-bin." % host)
 
 
 def assert_nothing_committed_was_lost(last_gtid, new_primary):
