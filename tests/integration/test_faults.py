@@ -1,9 +1,10 @@
 """Issue 7's fault matrix (docs/RELIABILITY.md): faults injected into a real DR run, each with its expected outcome
 and the proof that no committed transaction was lost.
 
-Tests run in file order on the session lab. The refusals first (nothing changes); then faults that kill the
-primary before, during and after the fence, each on a fresh lab (one reset per failover, the cost of a real
-primary death), with the re-run that finishes the job and the old primary coming back read-only.
+Tests run in file order on the session lab. The refusals and the planning checks first (nothing changes); then four
+failovers back and forth without rebuilding the lab (a reset costs 20-60 s): the primary killed before the fence,
+during the fence, an unreachable app host, the primary killed after the fence - each with the re-run that finishes
+the job and, where a primary died, that primary coming back read-only. The lab is rebuilt after the last one.
 """
 import datetime
 import json
@@ -18,7 +19,8 @@ import time
 from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, assert_untouched, \
     source_port, variable, wait_for_app_on
 
-from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, admin_args, ansible_env, run_module, run_playbook, sql
+from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, admin_args, ansible_env, recap, run_module, run_playbook, \
+    sql
 
 sys.path.insert(0, COLLECTIONS)
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog import read_binlog  # noqa: E402
@@ -260,10 +262,15 @@ def only_writer(host):
     assert sql(host, "SHOW SLAVE STATUS") == []
 
 
+def role_file(host):
+    """The server's role.cnf (included by its my.cnf), where dr_failover.yml writes read_only."""
+    with open(os.path.join(server_dir(host), "role.cnf")) as handle:
+        return handle.read()
+
+
 def back_read_only_then_replica(old, new):
     """The old primary restarts with its own option file: read-only; a re-run makes it a replica of the new one."""
-    assert "read_only                = ON" in open(os.path.join(server_dir(old), "my.cnf")).read()
-    assert "read_only                = OFF" in open(os.path.join(server_dir(new), "my.cnf")).read()
+    assert "read_only = ON" in role_file(old) and "read_only = OFF" in role_file(new)
     restart_server(old)
     assert variable(old, "read_only") == "1"
     only_writer(new)
@@ -281,6 +288,11 @@ def report_of(proc):
         report = json.load(handle)
     report["_path"] = path
     return report
+
+
+def markdown_of(report):
+    with open(report["_path"][:-len(".json")] + ".md") as handle:
+        return handle.read()
 
 
 def candidate_args(candidate):
@@ -384,27 +396,65 @@ def test_primary_killed_during_the_fence_then_rerun(lab):
     back_read_only_then_replica("db-dr", "db-primary")
 
 
-def test_primary_killed_after_the_fence_the_failover_completes(rebuilt_after):
-    # db-primary is the primary again; it dies the moment db-dr is promoted (after the fence, before the repoint).
+def free_port():
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_app_host_unreachable_during_repoint_then_rerun_moves_it(lab, tmp_path):
+    # app1 reached over SSH at a port where nothing listens (its app keeps running and writing to the old primary).
     only_writer("db-primary")
-    watcher, state = watch_and_kill("db-primary", lambda: variable("db-dr", "read_only") == "0")
-    proc = failover()
-    state["stop"] = True
-    watcher.join(5)
-    assert state["fired"] and not state["error"], state
-    # The DB failover is complete: db-dr is the only writer, the app and db-replica moved, nothing was lost.
+    assert source_port("db-dr") == PRIMARY_PORT
+    cut = tmp_path / "app_unreachable.yml"
+    cut.write_text("all:\n  hosts:\n    app1:\n      ansible_connection: ssh\n      ansible_host: 127.0.0.1\n"
+                   "      ansible_port: %d\n" % free_port())
+    lab_inventory = os.path.join(ROOT, "inventories", "lab")
+    proc = run_playbook("dr_failover.yml", "-i", str(cut), inventory=lab_inventory, check=False)
+    # The database failover completes; the app host is reported unreachable and its config is untouched.
     only_writer("db-dr")
-    assert source_port("db-replica") == DR_PORT and "port = %d" % DR_PORT in open(APP_CONFIG).read()
-    last = last_committed_gtid("db-primary")
-    assert_nothing_committed_was_lost(last, "db-dr")
-    # What could not be done is said: the old primary was not repointed (its server is down); the run fails for it,
-    # and the report names that one step, with the new primary and RPO 0.
-    assert proc.returncode != 0
-    assert "Cannot connect to the server at 127.0.0.1:%d" % PRIMARY_PORT in proc.stdout, proc.stdout[-4000:]
+    assert source_port("db-primary") == DR_PORT and source_port("db-replica") == DR_PORT
+    assert proc.returncode != 0 and "UNREACHABLE" in proc.stdout and recap(proc.stdout)["app1"]["unreachable"] == 1
+    assert "port = %d" % PRIMARY_PORT in open(APP_CONFIG).read()
     report = report_of(proc)
     assert report["outcome"] == "failed" and report["new_primary"] == "db-dr"
     assert report["rpo"]["lost_transactions"] == 0
-    failed_step = "Repoint every other server to the new primary (read-only)\n  - db-primary: Cannot connect"
-    assert failed_step in open(report["_path"][:-len(".json")] + ".md").read()
+    assert "Point the applications at the new primary\n  - app1: " in markdown_of(report)
+    assert not os.path.exists(LOCK)
+    # The re-run with the app host reachable moves it; every acknowledged write is on the new primary.
+    again = failover()
+    assert again.returncode == 0, again.stdout[-4000:]
+    assert "port = %d" % DR_PORT in open(APP_CONFIG).read()
+    wait_for_app_on(DR_PORT)
+    assert_no_acked_write_lost("db-dr")
+    assert gtid_wait("db-primary", binlog_pos("db-dr")) == "0"
+    assert checksum("db-primary", "shop.orders") == checksum("db-dr", "shop.orders")
+
+
+def test_primary_killed_after_the_fence_the_failover_completes(rebuilt_after):
+    # The way back again: db-dr is the primary; it dies the moment db-primary is promoted (after the fence, before
+    # the repoint). The lab is rebuilt afterwards.
+    only_writer("db-dr")
+    watcher, state = watch_and_kill("db-dr", lambda: variable("db-primary", "read_only") == "0")
+    proc = failover(*candidate_args("db-primary"))
+    state["stop"] = True
+    watcher.join(5)
+    assert state["fired"] and not state["error"], state
+    # The DB failover is complete: db-primary the only writer, the app and db-replica moved, nothing was lost.
+    only_writer("db-primary")
+    assert source_port("db-replica") == PRIMARY_PORT and "port = %d" % PRIMARY_PORT in open(APP_CONFIG).read()
+    last = last_committed_gtid("db-dr")
+    assert_nothing_committed_was_lost(last, "db-primary")
+    # What could not be done is said: the old primary was not repointed (its server is down); the run fails for it,
+    # and the report names that one step, with the new primary and RPO 0.
+    assert proc.returncode != 0
+    assert "Cannot connect to the server at 127.0.0.1:%d" % DR_PORT in proc.stdout, proc.stdout[-4000:]
+    report = report_of(proc)
+    assert report["outcome"] == "failed" and report["new_primary"] == "db-primary"
+    assert report["rpo"]["lost_transactions"] == 0
+    failed_step = "Repoint every other server to the new primary (read-only)\n  - db-dr: Cannot connect"
+    assert failed_step in markdown_of(report)
     # It was written read-only in its option file before the repoint was tried: it comes back read-only.
-    back_read_only_then_replica("db-primary", "db-dr")
+    back_read_only_then_replica("db-dr", "db-primary")
