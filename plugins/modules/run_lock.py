@@ -12,10 +12,10 @@ description:
     host, user, C(ansible-playbook) pid (and its start time) and play. When another run holds it, the task
     fails naming that run; nothing else has been done.
   - A lock left behind by a run that no longer exists on this host (killed, the control node rebooted) is
-    stale: it is taken over with a warning naming the earlier run. A lock held from another host cannot be
+    stale and is taken over with a warning naming the earlier run. A lock held from another host cannot be
     checked from here and is refused; the message names the file to remove once that run is known to be gone.
   - With O(state=absent), removes the lock only when it is this run's.
-  - Never C(changed): the lock lasts only as long as the run, so a re-run that changes nothing else reports
+  - Never C(changed), because the lock lasts only as long as the run, so a re-run that changes nothing else reports
     C(changed=0).
   - C(dr_failover.yml), C(dr_switchover.yml) and C(dr_failback.yml) take it first (before any notification or
     change) and release it in their report play. Control nodes that share no file system (several AWX nodes)
