@@ -368,13 +368,13 @@ def test_primary_killed_before_the_fence_then_rerun_then_old_primary_back_read_o
 
 
 def test_primary_killed_during_the_fence_then_rerun(lab):
-    # The way back: db-dr is the primary, db-primary the candidate. A write that runs for 20 s holds the fence's
+    # The way back: db-dr is the primary, db-primary the candidate. A write that runs for 60 s holds the fence's
     # SET GLOBAL read_only (it waits for running writes); db-dr dies while the fence waits.
     only_writer("db-dr")
 
     def slow_write():
         try:
-            sql("db-dr", "INSERT INTO shop.app_writes (writer, seq) SELECT 'fault-slow', SLEEP(20)")
+            sql("db-dr", "INSERT INTO shop.app_writes (writer, seq) SELECT 'fault-slow', SLEEP(60)")
         except AssertionError:
             pass  # the server died under it: never committed
 
