@@ -2,7 +2,8 @@
 
 Needs root, openssh-server and socat, and makes network namespaces: it runs only with DRKIT_LAB_SSH=1
 (not part of ``make test`` yet). It builds the SSH lab, checks that it is idempotent, reached over SSH,
-replicating over the lab network and partitionable, then removes everything it made.
+replicating over the lab network and partitionable, that a failover with the DR site cut off from the primary
+changes nothing (docs/RELIABILITY.md, row 4), then removes everything it made.
 """
 import os
 import re
