@@ -99,7 +99,8 @@ class CallbackModule(CallbackBase):
         self._result(result, "skipped")
 
     def v2_runner_on_unreachable(self, result):
-        self._result(result, "unreachable")
+        # A task that tolerates an unreachable host (ignore_unreachable, as ignore_errors for a failure) did not fail.
+        self._result(result, "ignored" if getattr(result._task, "ignore_unreachable", False) else "unreachable")
 
     def v2_playbook_on_stats(self, stats):
         self._write(event="playbook_end", failures=sum(stats.failures.values()),

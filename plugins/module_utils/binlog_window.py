@@ -46,13 +46,56 @@ def parse_gtid(text):
     return tuple(int(part) for part in match.groups())
 
 
+_MOMENT_RE = re.compile(r"^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?)"
+                        r"(?:\s*(Z|[+-]\d{2}:?\d{2})|\s+([A-Za-z][A-Za-z0-9_+\-]*(?:/[A-Za-z0-9_+\-]+)*))?$")
+
+
 def parse_datetime(text):
-    """Epoch seconds of ``YYYY-MM-DD hh:mm:ss`` in this host's time zone (as mariadb-binlog reads it)."""
+    """Epoch seconds of ``YYYY-MM-DD hh:mm:ss``.
+
+    Without a zone it is this host's local time (as mariadb-binlog reads it). An incident is often timed in
+    another zone than the host's: ``Z``, an offset (``+02:00``, ``-0500``) or an IANA zone name after a space
+    (``Europe/Berlin``, Python 3.9+) says which, and the moment is converted exactly. A ``T`` may replace the
+    space, and seconds may have a fraction.
+    """
+    match = _MOMENT_RE.match((text or "").strip())
+    if not match:
+        raise WindowError("stop_datetime %r is not YYYY-MM-DD hh:mm:ss (optionally followed by Z, +hh:mm or a time "
+                          "zone name such as Europe/Berlin)" % text)
+    day, clock, offset, zone = match.groups()
     try:
-        moment = datetime.datetime.strptime(text.strip(), "%Y-%m-%d %H:%M:%S")
+        moment = datetime.datetime.strptime("%s %s" % (day, clock), "%Y-%m-%d %H:%M:%S.%f" if "." in clock
+                                            else "%Y-%m-%d %H:%M:%S")
     except ValueError:
-        raise WindowError("stop_datetime %r is not YYYY-MM-DD hh:mm:ss" % text) from None
-    return int(time.mktime(moment.timetuple()))
+        raise WindowError("stop_datetime %r is not a valid date and time" % text) from None
+    if offset:
+        if offset == "Z":
+            delta = datetime.timedelta(0)
+        else:
+            digits = offset[1:].replace(":", "")
+            delta = datetime.timedelta(hours=int(digits[:2]), minutes=int(digits[2:]))
+            if offset[0] == "-":
+                delta = -delta
+        return moment.replace(tzinfo=datetime.timezone(delta)).timestamp()
+    if zone:
+        return moment.replace(tzinfo=_zone(zone, text)).timestamp()
+    return time.mktime(moment.timetuple()) + moment.microsecond / 1e6
+
+
+def _zone(name, text):
+    try:
+        import zoneinfo
+    except ImportError:
+        raise WindowError("stop_datetime %r names a time zone, which needs Python 3.9+ on this host; give an offset "
+                          "(+hh:mm) instead" % text) from None
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        raise WindowError("stop_datetime %r: unknown time zone %s" % (text, name)) from None
+
+
+def utc_text(epoch):
+    return datetime.datetime.fromtimestamp(epoch, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
 def format_time(epoch):
@@ -81,7 +124,7 @@ class Stop(object):
         if self.kind == "before_gtid":
             return "just before %s" % self.value
         if self.kind == "datetime":
-            return "just before %s" % self.value
+            return "just before %s (%s)" % (self.value, utc_text(self.epoch))
         return "position %s of %s" % (self.value, self.file_name or "the last file")
 
 

@@ -121,6 +121,8 @@ def build_report(kind, plan, events, app_events=None, validation=None, steps_res
         steps=[dict(task=s["task"], start=_iso(s["start"]), offset_seconds=round(s["start"] - started, 3),
                     seconds=round(s["end"] - s["start"], 3), hosts=s["hosts"]) for s in steps],
         validation=validation or {}, results=steps_results or {},
+        # What this run changed (a re-run whose plan had nothing to do may still have moved an app host).
+        changed_steps=[s["task"] for s in steps if "changed" in s["hosts"].values()],
     )
     report["markdown"] = render_markdown(report)
     report["html"] = render_html(report, history)

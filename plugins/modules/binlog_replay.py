@@ -76,7 +76,9 @@ options:
     type: str
   stop_datetime:
     description:
-      - Stop before the first transaction written at or after this time (C(YYYY-MM-DD hh:mm:ss), this host's time zone).
+      - Stop before the first transaction written at or after this time, C(YYYY-MM-DD hh:mm:ss) in this host's time
+        zone, or with its zone given explicitly - C(Z), an offset (C(2026-11-24 18:00:00+02:00)) or an IANA zone
+        name after a space (C(2026-11-24 18:00:00 Europe/Berlin), Python 3.9+) - and converted exactly.
     type: str
   stop_position:
     description:

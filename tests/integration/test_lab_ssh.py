@@ -2,7 +2,8 @@
 
 Needs root, openssh-server and socat, and makes network namespaces: it runs only with DRKIT_LAB_SSH=1
 (not part of ``make test`` yet). It builds the SSH lab, checks that it is idempotent, reached over SSH,
-replicating over the lab network and partitionable, then removes everything it made.
+replicating over the lab network and partitionable, that a failover with the DR site cut off from the primary
+changes nothing (docs/RELIABILITY.md, row 4), then removes everything it made.
 """
 import os
 import re
@@ -87,3 +88,37 @@ def test_partition_and_heal(ssh_lab_up):
         ssh_lab("lab_partition.yml", "-e", "heal=db-primary")
     rows = topology_rows(ssh_lab("topology.yml").stdout)
     assert " primary " in rows["db-primary"]
+
+
+SSH_LAB_ROOT = os.environ.get("DRKIT_LAB_SSH_ROOT") or "/var/tmp/drkit-lab-ssh"
+
+
+def ssh_lab_sql(host, statement):
+    """SQL on an SSH lab server through its socket (a file: reachable from the root namespace) as root."""
+    proc = subprocess.run(["mariadb", "--socket=%s" % os.path.join(SSH_LAB_ROOT, host, "run", "mysqld.sock"), "-N",
+                           "--batch", "-e", statement], check=True, capture_output=True, text=True, timeout=120)
+    return [line.split("\t") for line in proc.stdout.splitlines()]
+
+
+def test_dr_site_partitioned_from_the_primary_refuses_and_loses_nothing(ssh_lab_up):
+    """Fault matrix row 4 (docs/RELIABILITY.md): db-dr's link is cut; Ansible still reaches it over its management
+    path (lab_netns_ssh_via=host), so the preflight sees both servers alive. The fence is a connection from db-dr
+    to db-primary across the cut: the run must fail with nothing changed, never leave two writers."""
+    via_host = ["-e", "lab_netns_ssh_via=host"]
+    app_config = os.path.join(SSH_LAB_ROOT, "app1", "db.cnf")
+    app_before = open(app_config).read()
+    ssh_lab("lab_partition.yml", "-e", "partition=db-dr")
+    try:
+        proc = ssh_lab("dr_failover.yml", *via_host, check=False, timeout=600)
+        assert proc.returncode != 0
+        assert "Cannot fence db-primary before promoting db-dr" in proc.stdout, proc.stdout[-5000:]
+        assert "Nothing was changed." in proc.stdout
+        assert ssh_lab_sql("db-primary", "SELECT @@read_only") == [["0"]]
+        assert ssh_lab_sql("db-dr", "SELECT @@read_only") == [["1"]]
+        assert open(app_config).read() == app_before
+    finally:
+        ssh_lab("lab_partition.yml", "-e", "heal=db-dr")
+    # Healed: db-dr still replicates from db-primary and gets everything it committed meanwhile.
+    position = ssh_lab_sql("db-primary", "SELECT @@gtid_binlog_pos")[0][0]
+    ssh_lab_sql("db-dr", "STOP SLAVE; START SLAVE")  # reconnect now, not after slave_net_timeout
+    assert ssh_lab_sql("db-dr", "SELECT MASTER_GTID_WAIT('%s', 120)" % position) == [["0"]]

@@ -141,3 +141,27 @@ def test_state_at_a_byte_position_and_the_manifest_start(tmp_path):
     assert gtid_set == "0-1-888" and epoch == calendar.timegm((2026, 11, 24, 7, 45, 41))
     with pytest.raises(WindowError, match="MariaDB binlogs only"):
         manifest_start(dict(name="m", coordinates=dict(gtid_flavor="mysql")))
+
+
+def test_a_stop_datetime_in_another_time_zone_is_the_same_instant(monkeypatch):
+    import time as time_module
+
+    from ansible_collections.drkit.mysql.plugins.module_utils.binlog_window import parse_datetime
+
+    instant = 1795536000  # 2026-11-24 16:00:00 UTC
+    for text in ("2026-11-24 18:00:00+02:00", "2026-11-24T16:00:00Z", "2026-11-24 11:00:00-0500",
+                 "2026-11-24 17:00:00 Europe/Berlin", "2026-11-24 16:00:00 UTC"):
+        assert parse_datetime(text) == instant, text
+    assert parse_datetime("2026-11-24 18:00:00.250+02:00") == instant + 0.25
+    monkeypatch.setenv("TZ", "Asia/Tokyo")
+    time_module.tzset()
+    try:
+        assert parse_datetime("2026-11-25 01:00:00") == instant  # no zone: this host's
+    finally:
+        monkeypatch.delenv("TZ")
+        time_module.tzset()
+    assert Stop("datetime", "2026-11-24 18:00:00+02:00").describe() == \
+        "just before 2026-11-24 18:00:00+02:00 (2026-11-24 16:00:00 UTC)"
+    for bad in ("2026-11-24", "24.11.2026 18:00:00", "2026-11-24 18:00:00 Mars/Olympus", "2026-13-24 18:00:00"):
+        with pytest.raises(WindowError):
+            parse_datetime(bad)

@@ -94,3 +94,9 @@ def test_a_host_the_plan_knew_unreachable_is_not_a_failed_step():
     # Another host unreachable is still a failure.
     plan = dict(PLAN, primary_reachable=False, unreachable=["db-replica"])
     assert build_report("dr_failover", plan, events, None, {}, finished_at=104.0)["outcome"] == "failed"
+
+
+def test_changed_steps_name_what_the_run_changed():
+    assert build_report("dr_failover", PLAN, EVENTS, finished_at=102.0)["changed_steps"] == ["promote : Fence"]
+    unchanged = [e for e in EVENTS if e.get("uuid") != "b"]
+    assert build_report("dr_failover", PLAN, unchanged, finished_at=102.0)["changed_steps"] == []
