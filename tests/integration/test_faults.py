@@ -425,9 +425,9 @@ def test_app_host_unreachable_during_repoint_then_rerun_moves_it(lab, tmp_path):
     report = report_of(proc)
     assert report["outcome"] == "failed" and report["new_primary"] == "db-dr"
     assert report["rpo"]["lost_transactions"] == 0
-    assert [step["task"] for step in report["failed_steps"]] == ["drkit.mysql.app_repoint : Point the application's "
-                                                                  "DB config at the new primary (a backup of the old "
-                                                                  "file is kept)"]
+    expected_task = ("drkit.mysql.app_repoint : Point the application's DB config at the new primary (a backup of "
+                     "the old file is kept)")
+    assert [step["task"] for step in report["failed_steps"]] == [expected_task]
     assert "- app1: Task failed: Data could not be sent to remote host" in markdown_of(report)
     assert not os.path.exists(LOCK)
     # The re-run with the app host reachable moves it; every acknowledged write is on the new primary.
