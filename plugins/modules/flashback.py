@@ -29,7 +29,7 @@ description:
     first. Tables without a key, C(UPDATE)s that changed the key, chunks the server refuses as a whole (unique or
     foreign keys that need the row order) and servers whose C(binlog_format) is not C(ROW) are undone row by row
     (RV(apply_paths) counts each path).
-  - On MariaDB, with O(server_decoding), the server itself decodes the row images (2.8x faster than decoding them in
+  - On MariaDB, with O(server_decoding), the server itself decodes the row images (2-3x faster than decoding them in
     Python on a 200k-row C(UPDATE)) - the events are re-addressed to a load table in C(drkit_flashback) and replayed
     with a C(BINLOG) statement while the session's binlog is off (nothing of it replicates), then the same work
     table, locking read and guarded write as above undo them, one transaction per group of about O(batch_size)
