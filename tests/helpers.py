@@ -76,18 +76,26 @@ def admin_args(host, **extra):
 
 
 class Webhook(object):
-    """A real incoming-webhook stand-in: an HTTP server on 127.0.0.1 in a thread that records every POST."""
+    """A real incoming-webhook stand-in: an HTTP server on 127.0.0.1 in a thread that records every POST.
 
-    def __init__(self):
+    ``hold_first``: the first POST is answered only after ``gate.set()`` (or ``close()``), so the run sending it
+    waits there (holding the DR lock, say); ``first`` is set when it arrived."""
+
+    def __init__(self, hold_first=False):
         import http.server
         import threading
 
         posts = self.posts = []
+        first = self.first = threading.Event()
+        gate = self.gate = threading.Event()
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):  # noqa: N802 - http.server's name
                 body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 posts.append(dict(path=self.path, headers=dict(self.headers), body=body.decode("utf-8")))
+                if hold_first and not first.is_set():
+                    first.set()
+                    gate.wait(60)
                 self.send_response(200)
                 self.end_headers()
                 self.wfile.write(b"ok")
@@ -106,6 +114,7 @@ class Webhook(object):
         return [json.loads(p["body"]) for p in self.posts]
 
     def close(self):
+        self.gate.set()
         self.server.shutdown()
         self.server.server_close()
 

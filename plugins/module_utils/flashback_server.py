@@ -41,9 +41,9 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog_rewrite import 
 )
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import Op, quote, settle
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_set import (
-    SAVEPOINT,
     WORK_SCHEMA,
     Statements,
+    guarded_write,
     work_table_ddl,
 )
 
@@ -355,12 +355,7 @@ class ServerUndo(object):
         statements, _fill = table.plan(group.operation)
         misses = self._misses(cursor, statements, lock=True)
         expected = operations - len(misses)
-        try:  # one round trip; the write's text is a %-template (quoted names), rendered without parameters
-            affected = _results(cursor, ["SAVEPOINT %s" % SAVEPOINT, statements.write % ()])[1][0] if expected else 0
-        except self.integrity_errors:
-            affected = None
-        if affected != expected:
-            cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
+        if not guarded_write(cursor, statements.write, expected, self.integrity_errors):
             self.fallbacks += 1
             return None
         return expected, self._classified(cursor, group, table, misses, on_conflict)

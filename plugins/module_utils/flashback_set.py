@@ -119,6 +119,20 @@ def fast_literal(conn):
     return render
 
 
+def guarded_write(cursor, write, expected, integrity_errors=()):
+    """Run a chunk's guarded write after a savepoint; True when it changed exactly ``expected`` rows, else (a row
+    changed in between, a key taken, a refusal by the server) it is rolled back to the savepoint and False."""
+    cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
+    try:
+        affected = cursor.execute(write, ()) if expected else 0
+    except integrity_errors:
+        affected = None
+    if affected != expected:
+        cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
+        return False
+    return True
+
+
 def restored_columns(ops):
     """(columns some UPDATE of the chunk sets back, columns every one of them sets back), positions in order."""
     some, every = set(), None
@@ -301,14 +315,7 @@ class SetApplier(object):
         plan = self._load(cursor, ops)
         cursor.execute(plan.read + " FOR UPDATE", ())
         misses = dict((int(row["seq"]), row) for row in cursor.fetchall())
-        expected = len(ops) - len(misses)
-        cursor.execute("SAVEPOINT %s" % SAVEPOINT, ())
-        try:
-            affected = cursor.execute(plan.write, ()) if expected else 0
-        except self.integrity_errors:
-            affected = None
-        if affected != expected:
-            cursor.execute("ROLLBACK TO SAVEPOINT %s" % SAVEPOINT, ())
+        if not guarded_write(cursor, plan.write, len(ops) - len(misses), self.integrity_errors):
             self.fallbacks += 1
             return None
         return self._outcomes(ops, misses, cursor, on_conflict)

@@ -19,8 +19,8 @@ import time
 from test_dr_failover import APP_CONFIG, DR_PORT, PRIMARY_PORT, assert_no_acked_write_lost, assert_untouched, \
     source_port, variable, wait_for_app_on
 
-from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, admin_args, ansible_env, recap, run_module, run_playbook, \
-    sql
+from helpers import COLLECTIONS, LAB_PORTS, LAB_ROOT, ROOT, Webhook, admin_args, ansible_env, recap, run_module, \
+    run_playbook, sql
 
 sys.path.insert(0, COLLECTIONS)
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog import read_binlog  # noqa: E402
@@ -91,48 +91,12 @@ def test_replica_sql_thread_stopped_with_an_error_is_refused(lab):
     sql("db-primary", "DROP TABLE shop.fault_dup")
 
 
-class SlowWebhook(object):
-    """An incident webhook whose first POST is answered only when ``release()`` is called: the run sending it
-    holds the DR lock meanwhile."""
-
-    def __init__(self):
-        import http.server
-
-        self.first = threading.Event()
-        self.gate = threading.Event()
-        outer = self
-
-        class Handler(http.server.BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 - http.server's name
-                self.rfile.read(int(self.headers.get("Content-Length") or 0))
-                if not outer.first.is_set():
-                    outer.first.set()
-                    outer.gate.wait(60)
-                self.send_response(200)
-                self.end_headers()
-                self.wfile.write(b"ok")
-
-            def log_message(self, *args):
-                pass
-
-        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def url(self):
-        return "http://127.0.0.1:%d/hooks/slow" % self.server.server_address[1]
-
-    def close(self):
-        self.gate.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-
 def test_two_runs_at_once_the_second_refuses_naming_the_first(lab):
-    hook = SlowWebhook()
+    hook = Webhook(hold_first=True)  # the first run waits on its start message, holding the DR lock
     # The first run: a real run (it takes the lock), refused in the end (db-dr's SQL thread stopped) so nothing
     # changes; it waits on the webhook's start message with the lock held.
     sql("db-dr", "STOP SLAVE SQL_THREAD")
-    first = start_failover("-e", json.dumps(dict(notify_webhook_url=hook.url(), notify_timeout=60)))
+    first = start_failover("-e", json.dumps(dict(notify_webhook_url=hook.url("/hooks/slow"), notify_timeout=60)))
     try:
         assert hook.first.wait(60), "the first run never sent its start message"
         holder = json.load(open(LOCK))
