@@ -264,7 +264,9 @@ server_decoding:
   description:
     - Whether the server decoded the row images (V(available)) and, when not, why (V(reason)).
     - V(groups_done_in_python) counts groups of events the server path gave back to the Python decoder (a key
-      changed by an UPDATE, a row changed twice in one statement, a write that did not match its prediction).
+      changed by an UPDATE, a row changed twice in one statement, a write that did not match its prediction);
+      V(load_errors) the first server errors of refused loads (a MEMORY table full, say), whose groups went the
+      same way.
   returned: always
   type: dict
 set_based:
@@ -590,6 +592,8 @@ def run_paths(module, server, params, result, ops, infos, progress, undo, server
                      result["apply_paths"])
         if undo.fallbacks:
             result["server_decoding"]["groups_done_in_python"] = undo.fallbacks
+        if undo.load_errors:
+            result["server_decoding"]["load_errors"] = undo.load_errors[:5]
     else:
         apply_ops(server.conn, ops(), result["run_id"], describe_selection(params), tally, params["batch_size"],
                   params["on_conflict"], INTEGRITY_ERRORS, PIPELINE, setter, result["apply_paths"])
