@@ -263,7 +263,14 @@ class ServerUndo(object):
 
     def load(self, group):
         """Load ``group``'s images and fill its work table (its own transactions, binlog off). The number of
-        reverse operations it holds, or None when the group must go through Python.
+        reverse operations it holds, or None when the group must go through Python (counted in ``fallbacks``)."""
+        changes = self._load(group)
+        if changes is None:
+            self.fallbacks += 1
+        return changes
+
+    def _load(self, group):
+        """``load`` itself.
 
         The load table is emptied with DELETE (a TRUNCATE per group costs more than the rest of it), which keeps
         its numbering going: each group's images are the numbers from the first one it added, checked to be
