@@ -219,8 +219,12 @@ def _search_file(reader, filters, with_rows, budget):
     for event in reader.events():
         kind = event.kind
         if kind == "gtid":
-            trx = _Transaction(event.gtid, event.start, event.timestamp, event.standalone)
             current, annotate = None, None
+            if filters.gtids and not filters.gtids(event.gtid):
+                reader.skip_transaction()  # a search by GTID: nothing of this transaction can match
+                trx = None
+                continue
+            trx = _Transaction(event.gtid, event.start, event.timestamp, event.standalone)
         elif trx is None:
             continue
         elif kind == "annotate":

@@ -67,6 +67,10 @@ ROWS_EVENTS = {
     UPDATE_ROWS_COMPRESSED: ("update", 2, True), DELETE_ROWS_COMPRESSED: ("delete", 2, True),
 }
 STMT_END_F = 0x0001
+# Events a skipped transaction ends at: the next transaction's GTID, or an event of the file itself.
+_TRANSACTION_STARTS = frozenset([
+    GTID_EVENT, MYSQL_GTID_EVENT, MYSQL_ANONYMOUS_GTID_EVENT, MYSQL_GTID_TAGGED_EVENT, FORMAT_DESCRIPTION_EVENT,
+    ROTATE_EVENT, STOP_EVENT, GTID_LIST_EVENT, MYSQL_PREVIOUS_GTIDS_EVENT, START_ENCRYPTION_EVENT])
 
 _HEADER = struct.Struct("<IBIIIH")
 
@@ -175,6 +179,12 @@ class Reader(object):
         self._columns_cache = {}
         self.warnings = []
         self.partial_bytes = 0
+        self._skipping = False
+
+    def skip_transaction(self):
+        """Pass over the rest of the current transaction without decoding it (headers only), up to the next
+        transaction's GTID event: a search by GTID needs nothing of the others."""
+        self._skipping = True
 
     def _server_columns(self, schema, table):
         key = (schema, table)
@@ -207,6 +217,12 @@ class Reader(object):
                                       % (self.path, offset, event_size))
                 if offset + event_size > size:
                     break
+                if self._skipping:
+                    if event_type not in _TRANSACTION_STARTS:
+                        handle.seek(event_size - HEADER_LEN, os.SEEK_CUR)
+                        offset += event_size
+                        continue
+                    self._skipping = False
                 body = handle.read(event_size - HEADER_LEN)
                 event = self._decode(event_type, timestamp, server_id, offset, offset + event_size, flags, body)
                 if event_type == FORMAT_DESCRIPTION_EVENT and start is not None and start > offset + event_size:

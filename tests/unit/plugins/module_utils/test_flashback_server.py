@@ -127,3 +127,43 @@ def test_unavailable_on_mysql_and_on_statement_binlogs_without_touching_anything
     undo = ServerUndo(conn, [POINTS])
     assert not undo.setup(file_format(ROWS), "mariadb") and "not ROW" in undo.reason
     assert not any("sql_log_bin" in s or "CREATE" in s for s in conn.executed)
+
+
+class ScriptedCursor(object):
+    """Answers the guarded writes with the row counts given, and the locking read with the misses given."""
+
+    def __init__(self, writes, reads):
+        self.writes, self.reads, self.log = list(writes), list(reads), []
+        self.rows = []
+
+    def execute(self, sql, params=None):
+        if sql.startswith("UPDATE"):
+            self.log.append("write")
+            return self.writes.pop(0)
+        if sql.startswith("SELECT w."):
+            self.log.append("read")
+            self.rows = self.reads.pop(0)
+        elif sql.startswith("ROLLBACK TO"):
+            self.log.append("rollback")
+        return 0
+
+    def fetchall(self):
+        return self.rows
+
+
+def test_write_first_while_clean_read_first_after_a_group_with_conflicts(monkeypatch):
+    """A clean group costs one write; one with a row left alone is written again after the locking read, and the
+    next group reads first until a group is clean again."""
+    undo = ServerUndo(None, [POINTS])
+    undo.tables[POINTS.name] = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [1, 2, 3])
+    monkeypatch.setattr(undo, "_classified", lambda cursor, group, table, misses, on_conflict=None: sorted(misses))
+    group = type("Group", (), dict(info=POINTS, operation="update", gtid="0-1-5"))()
+    miss = dict(seq=7, found=1, same=0, already=0)
+    cursor = ScriptedCursor(writes=[10, 9, 9, 9, 10, 10], reads=[[miss], [dict(miss, seq=3)], []])
+    assert undo.apply(cursor, group, 10, "skip") == (10, [])  # clean: one write
+    assert undo.apply(cursor, group, 10, "skip") == (9, [7])  # 9 of 10: rolled back, read, written again
+    assert undo.apply(cursor, group, 10, "skip") == (9, [3])  # read first (the group before was not clean)
+    assert undo.apply(cursor, group, 10, "skip") == (10, [])  # read first, clean: the next one writes first
+    assert undo.apply(cursor, group, 10, "skip") == (10, [])
+    assert cursor.log == ["write", "write", "rollback", "read", "write", "read", "write", "read", "write", "write"]
+    assert undo.write_retries == 1 and undo.fallbacks == 0
