@@ -355,8 +355,8 @@ def apply_groups(conn, groups, undo, plan, run, selection, tally, on_conflict="s
                     tally.add_count(group.info.name, "reverted", reverted)
                     for op, outcome, reason in others:
                         tally.add(op, outcome, reason)
-                    paths["server"] += loaded
-                    groups.observe(group, loaded)
+                    paths["server"] += reverted + len(others)
+                    groups.observe(group, reverted + len(others))
                 events_done += len(group.offsets)
                 _commit_progress(cursor, conn, run, selection, tally, False, events_done)
                 committed += 1
@@ -395,15 +395,16 @@ def predict_groups(conn, groups, undo, plan, tally, sample=None, sample_size=20,
                         break
                     sample.append(render(conn, statement(op)))
             loaded = undo.load(group) if undo.accepts(group) else None
-            if loaded is None:
+            judged = undo.predict(cursor, group) if loaded is not None else None
+            if judged is None:
                 predict_ops(conn, plan(groups.changes(group)), tally, setter=setter, paths=paths)
                 continue
-            reverted, others = undo.predict(cursor, group, loaded)
+            reverted, others = judged
             tally.add_count(group.info.name, "reverted", reverted)
             for op, outcome, reason in others:
                 tally.add(op, outcome, reason)
-            paths["server"] += loaded
-            groups.observe(group, loaded)
+            paths["server"] += reverted + len(others)
+            groups.observe(group, reverted + len(others))
 
 
 def predict_ops(conn, ops, tally, sample=None, sample_size=20, setter=None, paths=None):

@@ -77,6 +77,7 @@ class TableLoad(object):
         self.restored = [i for i in chosen if i not in key]
         self.guard = [i for i in chosen if i not in key]
         self.next_seq = 1
+        self.first = None  # the number of the loaded group's first image
         self._plans = {}
 
     def template(self, operation):
@@ -107,8 +108,7 @@ class TableLoad(object):
             # A changed key (or images paired wrongly) shows here: such a group goes through Python.
             key_differs = " OR ".join(_binary_differs("b.`c%d`" % i, "a.`c%d`" % i) for i in info.key)
             values += ["b.`c%d`" % i for i in self.restored] + differs + ["(%s)" % key_differs]
-            # STRAIGHT_JOIN: from this group's before-images to their after-images, never a scan of the whole load
-            # table (it keeps the images of every group of the run).
+            # STRAIGHT_JOIN: from the before-images to their after-images by number (the load table's hash key).
             return ("INSERT INTO %s (%s) SELECT %s FROM %s b STRAIGHT_JOIN %s a ON a.`drkit_seq` = b.`drkit_seq` + 1 "  # noqa: S608 - quoted identifiers
                     "WHERE b.`drkit_seq` >= @FIRST@ AND (b.`drkit_seq` - @FIRST@) %% 2 = 0 AND (%s)"
                     % (work, ", ".join(names), ", ".join(values), load, load,
@@ -118,6 +118,26 @@ class TableLoad(object):
         return "INSERT INTO %s (`seq`, %s) SELECT `drkit_seq`, %s FROM %s WHERE `drkit_seq` >= @FIRST@" % (  # noqa: S608 - quoted identifiers
             work, ", ".join("`%s%d`" % (image, i) for i in positions), ", ".join("`c%d`" % i for i in positions),
             load)
+
+    def direct(self, operation):
+        """The guarded UPDATE straight from the load table's image pairs (no work table), or None when the
+        careful way is the only one: not an UPDATE, or ``columns`` leaves a column out (then a pair may change
+        nothing the undo sets back, and only the fill knows how many changes there are).
+
+        Every pair must change its row for the write to count as done: a key changed by the UPDATE, a row twice
+        in the group (a multi-table UPDATE changes a row once), a row changed since or already back all leave a
+        pair unchanged, and the group then goes the careful way (fill, check, read, write)."""
+        info = self.info
+        keyed = set(info.key)
+        if operation != "update" or set(self.restored) != set(i for i in info.writable if i not in keyed):
+            return None
+        join = " AND ".join("t.%s = a.`c%d`" % (quote(info.columns[i]), i) for i in info.key)
+        same_key = " AND ".join("CAST(b.`c%d` AS BINARY) <=> CAST(a.`c%d` AS BINARY)" % (i, i) for i in info.key)
+        guard = " AND ".join("t.%s <=> a.`c%d`" % (quote(info.columns[i]), i) for i in self.guard) or "1"
+        sets = ", ".join("t.%s = b.`c%d`" % (quote(info.columns[i]), i) for i in self.restored)
+        return ("UPDATE %s b STRAIGHT_JOIN %s a ON a.`drkit_seq` = b.`drkit_seq` + 1 STRAIGHT_JOIN %s t ON %s "  # noqa: S608 - quoted identifiers
+                "SET %s WHERE b.`drkit_seq` >= @FIRST@ AND MOD(b.`drkit_seq` - @FIRST@, 2) = 0 AND %s AND %s"
+                % (self.load, self.load, info.quoted, join, sets, same_key, guard))
 
     def check(self, operation):
         """How many work rows, how many distinct row keys, whether an UPDATE changed a key."""
@@ -157,6 +177,7 @@ class ServerUndo(object):
         self.load_errors = []
         self.write_first = True  # the previous group had no row the write leaves alone
         self.write_retries = 0  # writes rolled back because a row was left alone: that group read first
+        self.written_first = 0  # groups done by the write straight from the load table alone
         self.format_sent = None
         self._infos = [i for i in infos if not i.keyless and i.types is not None]
         self._columns = columns
@@ -264,8 +285,9 @@ class ServerUndo(object):
         return self.available and group.info.name in self.tables
 
     def load(self, group):
-        """Load ``group``'s images and fill its work table (its own transactions, binlog off). The number of
-        reverse operations it holds, or None when the group must go through Python (counted in ``fallbacks``)."""
+        """Load ``group``'s images into the load table (outside any transaction, binlog off). The number of
+        reverse operations its images hold (an UPDATE's pairs), or None when the group must go through Python
+        (counted in ``fallbacks``)."""
         changes = self._load(group)
         if changes is None:
             self.fallbacks += 1
@@ -278,40 +300,35 @@ class ServerUndo(object):
         its numbering going: each group's images are the numbers from the first one it added, checked to be
         contiguous. A server error while loading (a MEMORY table full, say) sends the group to Python."""
         table = self.tables[group.info.name]
-        _statements, fill = table.plan(group.operation)
         events = self._events(group, table)
         if events is None:
             return None
         # A BINLOG statement must travel alone (with other statements in one packet the server drops the results
         # after it); the rest goes several statements per round trip.
-        prepare = ["SET SESSION sql_log_bin = 0", "DELETE FROM %s" % table.work, "DELETE FROM %s" % table.load]  # noqa: S608 - quoted identifiers
+        prepare = ["SET SESSION sql_log_bin = 0", "DELETE FROM %s" % table.load]  # noqa: S608 - quoted identifiers
         loads = [load_statement(events)]
         if self.format_sent is not group.format:
             loads.insert(0, load_statement([group.format.description]))
         # BINLOG leaves the session's clock at the event's time: the undo's own writes must carry today's.
         numbers = ["SET @@SESSION.timestamp = DEFAULT",
                    "SELECT MIN(`drkit_seq`) AS first, MAX(`drkit_seq`) AS last, COUNT(*) AS n FROM %s "  # noqa: S608 - quoted identifiers
-                   "WHERE `drkit_seq` >= %d" % (table.load, table.next_seq)]
+                   "WHERE `drkit_seq` >= %d" % (table.load, table.next_seq), "SET SESSION sql_log_bin = 1"]
         binlog_off = True
         with self.conn.cursor() as cursor:
             try:
                 _results(cursor, prepare)
                 for text in loads:
                     cursor.execute(text)
-                row = _results(cursor, numbers)[-1][1][0]
+                row = _results(cursor, numbers)[1][1][0]
+                binlog_off = False
                 self.format_sent = group.format
                 if not row["n"]:
                     return 0
                 first, last, count = int(row["first"]), int(row["last"]), int(row["n"])
                 table.next_seq = last + 1
+                table.first = first
                 if last - first + 1 != count or group.operation == "update" and count % 2:
                     return None  # not numbered one after the other: the images cannot be paired safely
-                results = _results(cursor, [fill.replace("@FIRST@", str(first)), table.check(group.operation),
-                                            "SET SESSION sql_log_bin = 1"])
-                binlog_off = False
-                changes, row = results[0][0], results[1][1][0]
-                if int(row["changed_key"] or 0) or int(row["n"]) != int(row["distinct_keys"]):
-                    return None  # a key changed by an UPDATE (located by the old key) or a row twice: Python
             except self.server_errors as exc:
                 self.load_errors.append(_message(exc))
                 self.format_sent = None
@@ -319,6 +336,24 @@ class ServerUndo(object):
             finally:
                 if binlog_off:
                     cursor.execute("SET SESSION sql_log_bin = 1")
+        return count // 2 if group.operation == "update" else count
+
+    def _fill(self, cursor, group, table):
+        """Fill the work table from the loaded images (a temporary table: with ROW binlogs its writes are not
+        logged, also inside the batch's transaction). The number of reverse operations, or None when the group
+        must go through Python: a key changed by an UPDATE (located by the old key) or a row twice."""
+        _statements, fill = table.plan(group.operation)
+        try:
+            results = _results(cursor, ["DELETE FROM %s" % table.work,  # noqa: S608 - quoted identifiers
+                                        fill.replace("@FIRST@", str(table.first)), table.check(group.operation)])
+        except self.server_errors as exc:  # a MEMORY work table full, say
+            self.load_errors.append(_message(exc))
+            self.fallbacks += 1
+            return None
+        changes, row = results[1][0], results[2][1][0]
+        if int(row["changed_key"] or 0) or int(row["n"]) != int(row["distinct_keys"]):
+            self.fallbacks += 1
+            return None
         return changes
 
     def _events(self, group, table):
@@ -357,21 +392,28 @@ class ServerUndo(object):
                 results.append((op, outcome, reason))
         return results
 
-    def apply(self, cursor, group, operations, on_conflict):
+    def apply(self, cursor, group, loaded, on_conflict):
         """(reverted, [(op, outcome, reason)] of the others) for the loaded group inside the caller's
         transaction, or None when it must be done through Python (nothing of it is then left changed).
 
-        Write first: while the groups before were clean, the guarded write runs alone, and when it changes every
-        row of the group nothing was left to read or classify (the locking read costs a third of the write). When
-        it changes fewer it is rolled back to its savepoint and the group goes the careful way: the locking read
-        of the rows it will leave alone, then the write. After a group with such rows the next ones read first,
-        until one is clean again, so conflicts spread over every group cost at most one extra write each."""
+        Write first: while the groups before were clean, an UPDATE's pairs are written straight from the load
+        table (``TableLoad.direct``), and when the write changes a row for every pair nothing was left to read or
+        classify: no work table, no locking read (together they cost as much as the write). When it changes fewer
+        it is rolled back to its savepoint and the group goes the careful way: the work table filled and checked,
+        the locking read of the rows the write will leave alone, then the write. After a group with such rows the
+        next ones go the careful way until one is clean again, so conflicts spread over every group cost at most
+        one extra write each."""
         table = self.tables[group.info.name]
-        statements, _fill = table.plan(group.operation)
-        if self.write_first:
-            if guarded_write(cursor, statements.write, operations, self.integrity_errors):
-                return operations, []
+        direct = table.direct(group.operation)
+        if self.write_first and direct is not None:
+            if guarded_write(cursor, direct.replace("@FIRST@", str(table.first)), loaded, self.integrity_errors):
+                self.written_first += 1
+                return loaded, []
             self.write_retries += 1
+        operations = self._fill(cursor, group, table)
+        if operations is None:
+            return None
+        statements, _fill = table.plan(group.operation)
         misses = self._misses(cursor, statements, lock=True)
         self.write_first = not misses
         expected = operations - len(misses)
@@ -380,9 +422,13 @@ class ServerUndo(object):
             return None
         return expected, self._classified(cursor, group, table, misses, on_conflict)
 
-    def predict(self, cursor, group, operations):
-        """(reverted, [(op, outcome, reason)]) check mode expects for the loaded group: one read, no lock."""
+    def predict(self, cursor, group):
+        """(reverted, [(op, outcome, reason)]) check mode expects for the loaded group: one read, no lock; None
+        when the group must be judged through Python."""
         table = self.tables[group.info.name]
+        operations = self._fill(cursor, group, table)
+        if operations is None:
+            return None
         statements, _fill = table.plan(group.operation)
         misses = self._misses(cursor, statements, lock=False)
         return operations - len(misses), self._classified(cursor, group, table, misses)

@@ -267,8 +267,9 @@ server_decoding:
       changed by an UPDATE, a row changed twice in one statement, a write that did not match its prediction);
       V(load_errors) the first server errors of refused loads (a MEMORY table full, say), whose groups went the
       same way.
-    - V(write_retries) counts groups whose guarded write, tried first, left a row alone (a conflict, a row already
-      back): it was rolled back and the group was read first and then written.
+    - V(groups_written_first) counts groups of an UPDATE undone by one guarded write straight from the loaded
+      images; V(write_retries) groups whose write, tried first, left a row alone (a conflict, a row already back):
+      it was rolled back and the group was read first and then written.
   returned: always
   type: dict
 set_based:
@@ -596,7 +597,7 @@ def run_paths(module, server, params, result, ops, infos, progress, undo, server
             result["server_decoding"]["groups_done_in_python"] = undo.fallbacks
         if undo.load_errors:
             result["server_decoding"]["load_errors"] = undo.load_errors[:5]
-        result["server_decoding"]["write_retries"] = undo.write_retries
+        result["server_decoding"].update(groups_written_first=undo.written_first, write_retries=undo.write_retries)
     else:
         apply_ops(server.conn, ops(), result["run_id"], describe_selection(params), tally, params["batch_size"],
                   params["on_conflict"], INTEGRITY_ERRORS, PIPELINE, setter, result["apply_paths"])

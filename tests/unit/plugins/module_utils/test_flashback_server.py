@@ -138,7 +138,7 @@ class ScriptedCursor(object):
 
     def execute(self, sql, params=None):
         if sql.startswith("UPDATE"):
-            self.log.append("write")
+            self.log.append("direct" if "STRAIGHT_JOIN" in sql else "write")
             return self.writes.pop(0)
         if sql.startswith("SELECT w."):
             self.log.append("read")
@@ -152,18 +152,35 @@ class ScriptedCursor(object):
 
 
 def test_write_first_while_clean_read_first_after_a_group_with_conflicts(monkeypatch):
-    """A clean group costs one write; one with a row left alone is written again after the locking read, and the
-    next group reads first until a group is clean again."""
+    """A clean group costs one write straight from the load table; one with a row left alone is written again the
+    careful way (work table, locking read, write), and so is the next group, until a group is clean again."""
     undo = ServerUndo(None, [POINTS])
-    undo.tables[POINTS.name] = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [1, 2, 3])
+    undo.tables[POINTS.name] = table = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [1, 2, 3])
     monkeypatch.setattr(undo, "_classified", lambda cursor, group, table, misses, on_conflict=None: sorted(misses))
+    monkeypatch.setattr(undo, "_fill", lambda cursor, group, table: cursor.log.append("fill") or 10)
     group = type("Group", (), dict(info=POINTS, operation="update", gtid="0-1-5"))()
     miss = dict(seq=7, found=1, same=0, already=0)
+    table.first = 41
     cursor = ScriptedCursor(writes=[10, 9, 9, 9, 10, 10], reads=[[miss], [dict(miss, seq=3)], []])
     assert undo.apply(cursor, group, 10, "skip") == (10, [])  # clean: one write
     assert undo.apply(cursor, group, 10, "skip") == (9, [7])  # 9 of 10: rolled back, read, written again
     assert undo.apply(cursor, group, 10, "skip") == (9, [3])  # read first (the group before was not clean)
     assert undo.apply(cursor, group, 10, "skip") == (10, [])  # read first, clean: the next one writes first
     assert undo.apply(cursor, group, 10, "skip") == (10, [])
-    assert cursor.log == ["write", "write", "rollback", "read", "write", "read", "write", "read", "write", "write"]
-    assert undo.write_retries == 1 and undo.fallbacks == 0
+    assert cursor.log == ["direct", "direct", "rollback", "fill", "read", "write", "fill", "read", "write", "fill",
+                          "read", "write", "direct"]
+    assert undo.write_retries == 1 and undo.written_first == 2 and undo.fallbacks == 0
+
+
+def test_direct_write_only_for_updates_that_set_back_every_column():
+    every = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [0, 1, 2, 3])
+    direct = every.direct("update")
+    assert direct.startswith("UPDATE `drkit_flashback`.`load` b STRAIGHT_JOIN `drkit_flashback`.`load` a ON "
+                             "a.`drkit_seq` = b.`drkit_seq` + 1 STRAIGHT_JOIN `drk`.`points` t ON t.`id` = a.`c0`")
+    assert "SET t.`user` = b.`c1`, t.`points` = b.`c2`, t.`price` = b.`c3`" in direct
+    # The key unchanged by the UPDATE, and the row still the after-image in every column the undo sets back.
+    assert "AND CAST(b.`c0` AS BINARY) <=> CAST(a.`c0` AS BINARY) AND" in direct
+    assert direct.endswith("t.`user` <=> a.`c1` AND t.`points` <=> a.`c2` AND t.`price` <=> a.`c3`")
+    assert every.direct("delete") is None and every.direct("insert") is None
+    points_only = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [2])
+    assert points_only.direct("update") is None  # a pair may change only price: only the fill can count
