@@ -29,8 +29,8 @@ d) the same module with ``server_decoding: false`` (row images decoded in Python
 e) (with --base-ref, e.g. 6a2b8ff: the code before the set-based undo) the flashback module of that commit, for a
    comparison under the same load.
 
-The undo ways a), b), d), e) run --repeat times (3), each from the snapshot, and their median counts; c) runs once
-(a minute on 10M rows; its spread is small beside it). Unless --cold, each way starts with shop.user_points in the
+The undo ways a), b), d), e) run --repeat times (3), each from the snapshot, and their median counts; c) runs
+--restore-repeat times (1: a minute on 10M rows). Unless --cold, each way starts with shop.user_points in the
 buffer pool, as on the server that just ran the bad UPDATE.
 
 Each result is compared with a copy of the table taken just before the incident (``sql_log_bin=0``): the rows
@@ -297,9 +297,9 @@ class Bench(object):
             methods.append(("drkit_flashback_row_by_row", self.row_by_row))
         for name, method in methods:
             samples = []
-            # The undo ways take seconds and move +-30 % run by run: each runs --repeat times (each from the
-            # snapshot, each result compared) and the median counts. restore + PITR takes a minute: once.
-            for _n in range(1 if name == "restore_pitr" else self.args.repeat):
+            # The ways move +-30 % run by run: each runs --repeat times (each from the snapshot, each result
+            # compared) and the median counts; restore + PITR --restore-repeat times (a minute each on 10M rows).
+            for _n in range(self.args.restore_repeat if name == "restore_pitr" else self.args.repeat):
                 self.reset()
                 log(name)
                 load = os.getloadavg()[0]
@@ -340,6 +340,7 @@ def main():
     parser.add_argument("--keep-data", action="store_true")
     parser.add_argument("--repeat", type=int, default=3,
                         help="runs of each undo way (restore + PITR runs once); the median counts")
+    parser.add_argument("--restore-repeat", type=int, default=1, help="runs of restore + PITR; the median counts")
     parser.add_argument("--cold", action="store_true",
                         help="start each way with an empty buffer pool (the server just restarted), not a warm one")
     parser.add_argument("--base-ref", default="",

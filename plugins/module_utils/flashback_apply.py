@@ -341,8 +341,7 @@ def apply_groups(conn, groups, undo, plan, run, selection, tally, on_conflict="s
     with conn.cursor() as cursor:
         _prepare(cursor)
         runner = OpRunner(cursor, conn, tally, on_conflict, integrity_errors, pipeline, setter, paths)
-        for group in groups:
-            loaded = undo.load(group) if undo.accepts(group) else None
+        for group, loaded in undo.loaded(groups):
             conn.begin()
             try:
                 done = undo.apply(cursor, group, loaded, on_conflict) if loaded is not None else None
@@ -388,14 +387,13 @@ def predict_groups(conn, groups, undo, plan, tally, sample=None, sample_size=20,
     paths.setdefault("server", 0)
     with conn.cursor() as cursor:
         cursor.execute("SET SESSION time_zone = '+00:00'")
-        for group in groups:
+        for group, loaded in undo.loaded(groups):
             if sample is not None and len(sample) < sample_size:
                 for op in plan(groups.changes(group)):
                     if len(sample) >= sample_size:
                         break
                     sample.append(render(conn, statement(op)))
-            loaded = undo.load(group) if undo.accepts(group) else None
-            judged = undo.predict(cursor, group) if loaded is not None else None
+            judged = undo.predict(cursor, group, loaded) if loaded is not None else None
             if judged is None:
                 predict_ops(conn, plan(groups.changes(group)), tally, setter=setter, paths=paths)
                 continue

@@ -29,7 +29,9 @@ TEMPORARY TABLES.
 
 Stdlib only: this file runs on managed hosts with Python 3.8+.
 """
+import collections
 import re
+import threading
 
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog_rewrite import (
     Format,
@@ -51,7 +53,7 @@ LOAD_TABLE_ID = 0xFFFF01  # the id our Table_map gives the load table; it only l
 UNDO_KIND = dict(update="update", delete="insert", insert="delete")  # binlog operation -> reverse statement
 MISSES_READ = 1000  # work-table rows read back per statement for the rows the write left alone
 HEAP_BYTES = 256 << 20  # per MEMORY scratch table; a group that does not fit goes through Python
-_LOAD_NAME = re.compile(r"^load_(\d+)_\d+$")
+_LOAD_NAME = re.compile(r"^load_(\d+)_\d+(?:_\d+)?$")
 
 
 def memory_engine(types):
@@ -66,18 +68,23 @@ def _binary_differs(left, right):
     return "NOT (CAST(%s AS BINARY) <=> CAST(%s AS BINARY))" % (left, right)
 
 
-class TableLoad(object):
-    """One table's load table, work table and statements (per binlog operation)."""
+Loaded = collections.namedtuple("Loaded", "changes load first")
+Loaded.__doc__ = """A group's images in a load table: how many reverse operations they hold (an UPDATE's pairs),
+the load table (quoted) and the number of the first image."""
 
-    def __init__(self, info, load, work, chosen):
+
+class TableLoad(object):
+    """One table's load tables (two: one is filled while the other is written from), work table and statements
+    (per binlog operation; ``@LOAD@`` and ``@FIRST@`` stand for the load table and the group's first image)."""
+
+    def __init__(self, info, loads, work, chosen):
         self.info = info
-        self.load = load
+        self.loads = list(loads)
         self.work = work
         key = set(info.key)
         self.restored = [i for i in chosen if i not in key]
         self.guard = [i for i in chosen if i not in key]
-        self.next_seq = 1
-        self.first = None  # the number of the loaded group's first image
+        self.next_seq = dict((name, 1) for name in self.loads)
         self._plans = {}
 
     def template(self, operation):
@@ -98,7 +105,7 @@ class TableLoad(object):
         return self._plans[operation]
 
     def _fill(self, operation, template):
-        info, load, work = self.info, self.load, self.work
+        info, load, work = self.info, "@LOAD@", self.work
         if operation == "update":
             names = ["`seq`"] + ["`a%d`" % i for i in info.key] + ["`a%d`" % i for i, _v in template.guard]
             values = ["b.`drkit_seq`"] + ["a.`c%d`" % i for i in info.key] + \
@@ -137,7 +144,7 @@ class TableLoad(object):
         sets = ", ".join("t.%s = b.`c%d`" % (quote(info.columns[i]), i) for i in self.restored)
         return ("UPDATE %s b STRAIGHT_JOIN %s a ON a.`drkit_seq` = b.`drkit_seq` + 1 STRAIGHT_JOIN %s t ON %s "  # noqa: S608 - quoted identifiers
                 "SET %s WHERE b.`drkit_seq` >= @FIRST@ AND MOD(b.`drkit_seq` - @FIRST@, 2) = 0 AND %s AND %s"
-                % (self.load, self.load, info.quoted, join, sets, same_key, guard))
+                % ("@LOAD@", "@LOAD@", info.quoted, join, sets, same_key, guard))
 
     def check(self, operation):
         """How many work rows, how many distinct row keys, whether an UPDATE changed a key."""
@@ -164,24 +171,37 @@ class TableLoad(object):
 
 class ServerUndo(object):
     """The server path of one flashback session. ``available`` False (``reason`` says why): every group goes
-    through Python."""
+    through Python.
 
-    def __init__(self, conn, infos, columns=None, integrity_errors=(), server_errors=(Exception,)):
+    With ``loader`` (a second connection to the same server), ``loaded`` loads the next group on it while the
+    caller writes the current one: the two run on two of the server's cores, and the BINLOG load (a fifth of a
+    run) leaves the path the writes wait on. The loader's session keeps its binlog off; the writes stay on one
+    connection, in order, so progress, resuming and conflicts are as without it."""
+
+    def __init__(self, conn, infos, columns=None, integrity_errors=(), server_errors=(Exception,), loader=None):
         self.conn = conn
+        self.loader = loader
         self.integrity_errors = integrity_errors
         self.server_errors = server_errors
         self.available = False
         self.reason = None
         self.tables = {}
-        self.fallbacks = 0
         self.load_errors = []
         self.write_first = True  # the previous group had no row the write leaves alone
         self.write_retries = 0  # writes rolled back because a row was left alone: that group read first
         self.written_first = 0  # groups done by the write straight from the load table alone
-        self.format_sent = None
+        self._refused_loads = 0  # counted by the loading thread
+        self._refused_writes = 0  # counted by the writing one
+        self._format_sent = {}  # connection id -> the Format whose description that session has
+        self._pending = None  # the loader's thread and result box
         self._infos = [i for i in infos if not i.keyless and i.types is not None]
         self._columns = columns
         self._connection_id = None
+
+    @property
+    def fallbacks(self):
+        """Groups given back to the Python decoder."""
+        return self._refused_loads + self._refused_writes
 
     # ------------------------------------------------------------------ session
 
@@ -218,7 +238,7 @@ class ServerUndo(object):
                         refused.append("%s (%s)" % (info.name, _message(exc)))
                 if refused:
                     self.reason = "no load table for %s" % "; ".join(refused)
-                self._send_format(cursor, first_format)
+                self._send_format(self.conn, cursor, first_format)
             except self.server_errors as exc:
                 self.reason = "the load tables or the BINLOG statement were refused (CREATE and DROP on %s, BINLOG " \
                     "REPLAY): %s" % (WORK_SCHEMA, _message(exc))
@@ -227,23 +247,40 @@ class ServerUndo(object):
             finally:
                 cursor.execute("SET SESSION sql_log_bin = 1")
         self.available = bool(self.tables)
+        if self.available and self.loader is not None:
+            self._prepare_loader(first_format)
         return self.available
+
+    def _prepare_loader(self, first_format):
+        """The loader's session: binlog off for good, the format description sent. When it cannot be set up, the
+        one connection loads and writes in turn (as without a loader)."""
+        try:
+            with self.loader.cursor() as cursor:
+                cursor.execute("SET SESSION sql_log_bin = 0")
+                self._send_format(self.loader, cursor, first_format)
+        except self.server_errors as exc:
+            self.load_errors.append("the second connection cannot load (%s): loading and writing take turns"
+                                    % _message(exc))
+            self.loader = None
 
     def _create(self, cursor, index, info):
         chosen = info.indexes(self._columns) if self._columns else list(info.writable)
-        load = "%s.%s" % (quote(WORK_SCHEMA), quote("load_%d_%d" % (self._connection_id, index)))
+        buffers = 2 if self.loader is not None else 1
+        loads = ["%s.%s" % (quote(WORK_SCHEMA), quote("load_%d_%d_%d" % (self._connection_id, index, n)))
+                 for n in range(buffers)]
         work = "%s.%s" % (quote(WORK_SCHEMA), quote("swork_%d" % index))
         parts = ["`c%d` %s NULL" % (i, column_type.replace("%", "%%")) for i, column_type in enumerate(info.types)]
         parts.append("`drkit_seq` BIGINT UNSIGNED NOT NULL AUTO_INCREMENT PRIMARY KEY")
         engine = memory_engine(info.types)
-        cursor.execute("DROP TABLE IF EXISTS %s" % load)
-        cursor.execute("CREATE TABLE %s (%s) ENGINE=%s" % (load, ", ".join(parts), engine), ())
+        for load in loads:
+            cursor.execute("DROP TABLE IF EXISTS %s" % load)
+            cursor.execute("CREATE TABLE %s (%s) ENGINE=%s" % (load, ", ".join(parts), engine), ())
         # No index on the row key: the optimizer would be tempted to scan the table and look rows up in the work
         # table; a key seen twice is found by counting instead.
         cursor.execute("DROP TEMPORARY TABLE IF EXISTS %s" % work)
         cursor.execute(work_table_ddl(info, work, ["`kc` TINYINT NULL"]).replace("ENGINE=InnoDB", "ENGINE=" + engine),
                        ())
-        self.tables[info.name] = TableLoad(info, load, work, chosen)
+        self.tables[info.name] = TableLoad(info, loads, work, chosen)
 
     def _drop_stale(self, cursor):
         """Load tables of connections that are gone (a run killed half-way)."""
@@ -259,21 +296,27 @@ class ServerUndo(object):
             if match and int(match.group(1)) not in live:
                 cursor.execute("DROP TABLE IF EXISTS %s.%s" % (quote(WORK_SCHEMA), quote(name)))
 
-    def _send_format(self, cursor, fmt):
-        if self.format_sent is not fmt:
+    def _send_format(self, conn, cursor, fmt):
+        if self._format_sent.get(id(conn)) is not fmt:
             cursor.execute(load_statement([fmt.description]))
             cursor.execute("SET @@SESSION.timestamp = DEFAULT")
-            self.format_sent = fmt
+            self._format_sent[id(conn)] = fmt
 
     def close(self):
-        """Drop the load tables (not written to the binlog) and the work tables."""
+        """Wait for a load under way, then drop the load tables (not written to the binlog) and the work
+        tables."""
+        try:
+            self._collect()
+        except BaseException:  # pylint: disable=broad-except - the error that stopped the run is the one to report
+            pass
         if not self.tables:
             return
         with self.conn.cursor() as cursor:
             cursor.execute("SET SESSION sql_log_bin = 0")
             try:
                 for table in self.tables.values():
-                    cursor.execute("DROP TABLE IF EXISTS %s" % table.load)
+                    for load in table.loads:
+                        cursor.execute("DROP TABLE IF EXISTS %s" % load)
                     cursor.execute("DROP TEMPORARY TABLE IF EXISTS %s" % table.work)
             finally:
                 cursor.execute("SET SESSION sql_log_bin = 1")
@@ -284,79 +327,128 @@ class ServerUndo(object):
     def accepts(self, group):
         return self.available and group.info.name in self.tables
 
-    def load(self, group):
-        """Load ``group``'s images into the load table (outside any transaction, binlog off). The number of
-        reverse operations its images hold (an UPDATE's pairs), or None when the group must go through Python
-        (counted in ``fallbacks``)."""
-        changes = self._load(group)
-        if changes is None:
-            self.fallbacks += 1
-        return changes
+    def loaded(self, groups):
+        """(group, Loaded or None: through Python) for each of ``groups``, in order. With a loader, the next
+        group is loaded (into the other load table) while the caller works on this one."""
+        if self.loader is None:
+            for group in groups:
+                yield group, (self.load(group) if self.accepts(group) else None)
+            return
+        following = iter(groups)
+        group, slot = next(following, None), 0
+        self._start(group, slot)
+        while group is not None:
+            loaded = self._collect()
+            group, current, slot = next(following, None), group, slot ^ 1
+            self._start(group, slot)  # its load table is the one the group before this one was written from
+            yield current, loaded
 
-    def _load(self, group):
+    def _start(self, group, slot):
+        if group is None or not self.accepts(group):
+            self._pending = None if group is None else (None, [None])
+            return
+        box = [None]
+
+        def work():
+            try:
+                box[0] = self.load(group, self.loader, slot)
+            except BaseException as exc:  # handed to the writing thread
+                box[0] = exc
+
+        thread = threading.Thread(target=work, name="drkit-flashback-loader")
+        thread.daemon = True
+        thread.start()
+        self._pending = (thread, box)
+
+    def _collect(self):
+        """The result of the load under way (None when there is none); its error is raised here."""
+        pending, self._pending = self._pending, None
+        if pending is None:
+            return None
+        thread, box = pending
+        if thread is not None:
+            thread.join()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def load(self, group, conn=None, slot=0):
+        """Load ``group``'s images into load table ``slot`` on ``conn`` (default: the writing connection;
+        outside any transaction, binlog off). A Loaded, or None when the group must go through Python (counted
+        in ``fallbacks``)."""
+        loaded = self._load(group, conn or self.conn, slot)
+        if loaded is None:
+            self._refused_loads += 1
+        return loaded
+
+    def _load(self, group, conn, slot):
         """``load`` itself.
 
         The load table is emptied with DELETE (a TRUNCATE per group costs more than the rest of it), which keeps
         its numbering going: each group's images are the numbers from the first one it added, checked to be
         contiguous. A server error while loading (a MEMORY table full, say) sends the group to Python."""
         table = self.tables[group.info.name]
-        events = self._events(group, table)
+        load = table.loads[slot]
+        events = self._events(group, load)
         if events is None:
             return None
+        toggles = conn is self.conn  # the loader's session has its binlog off for good
         # A BINLOG statement must travel alone (with other statements in one packet the server drops the results
         # after it); the rest goes several statements per round trip.
-        prepare = ["SET SESSION sql_log_bin = 0", "DELETE FROM %s" % table.load]  # noqa: S608 - quoted identifiers
+        prepare = ["SET SESSION sql_log_bin = 0"] if toggles else []
+        prepare.append("DELETE FROM %s" % load)  # noqa: S608 - quoted identifiers
         loads = [load_statement(events)]
-        if self.format_sent is not group.format:
+        if self._format_sent.get(id(conn)) is not group.format:
             loads.insert(0, load_statement([group.format.description]))
         # BINLOG leaves the session's clock at the event's time: the undo's own writes must carry today's.
         numbers = ["SET @@SESSION.timestamp = DEFAULT",
                    "SELECT MIN(`drkit_seq`) AS first, MAX(`drkit_seq`) AS last, COUNT(*) AS n FROM %s "  # noqa: S608 - quoted identifiers
-                   "WHERE `drkit_seq` >= %d" % (table.load, table.next_seq), "SET SESSION sql_log_bin = 1"]
-        binlog_off = True
-        with self.conn.cursor() as cursor:
+                   "WHERE `drkit_seq` >= %d" % (load, table.next_seq[load])]
+        if toggles:
+            numbers.append("SET SESSION sql_log_bin = 1")
+        binlog_off = toggles
+        with conn.cursor() as cursor:
             try:
                 _results(cursor, prepare)
                 for text in loads:
                     cursor.execute(text)
                 row = _results(cursor, numbers)[1][1][0]
                 binlog_off = False
-                self.format_sent = group.format
+                self._format_sent[id(conn)] = group.format
                 if not row["n"]:
-                    return 0
+                    return Loaded(0, load, None)
                 first, last, count = int(row["first"]), int(row["last"]), int(row["n"])
-                table.next_seq = last + 1
-                table.first = first
+                table.next_seq[load] = last + 1
                 if last - first + 1 != count or group.operation == "update" and count % 2:
                     return None  # not numbered one after the other: the images cannot be paired safely
             except self.server_errors as exc:
                 self.load_errors.append(_message(exc))
-                self.format_sent = None
+                self._format_sent.pop(id(conn), None)
                 return None
             finally:
                 if binlog_off:
                     cursor.execute("SET SESSION sql_log_bin = 1")
-        return count // 2 if group.operation == "update" else count
+        return Loaded(count // 2 if group.operation == "update" else count, load, first)
 
-    def _fill(self, cursor, group, table):
+    def _fill(self, cursor, group, table, loaded):
         """Fill the work table from the loaded images (a temporary table: with ROW binlogs its writes are not
         logged, also inside the batch's transaction). The number of reverse operations, or None when the group
         must go through Python: a key changed by an UPDATE (located by the old key) or a row twice."""
         _statements, fill = table.plan(group.operation)
         try:
             results = _results(cursor, ["DELETE FROM %s" % table.work,  # noqa: S608 - quoted identifiers
-                                        fill.replace("@FIRST@", str(table.first)), table.check(group.operation)])
+                                        _placed(fill, loaded), table.check(group.operation)])
         except self.server_errors as exc:  # a MEMORY work table full, say
             self.load_errors.append(_message(exc))
-            self.fallbacks += 1
+            self._refused_writes += 1
             return None
         changes, row = results[1][0], results[2][1][0]
         if int(row["changed_key"] or 0) or int(row["n"]) != int(row["distinct_keys"]):
-            self.fallbacks += 1
+            self._refused_writes += 1
             return None
         return changes
 
-    def _events(self, group, table):
+    def _events(self, group, load):
         """The group's events re-addressed to the load table, or None (one could not be)."""
         fmt = group.format
         if group.table_map_offset is None:
@@ -364,7 +456,7 @@ class ServerUndo(object):
         try:
             with open(group.path, "rb") as handle:
                 events = [retarget_table_map(read_event(handle, group.table_map_offset), fmt, LOAD_TABLE_ID,
-                                             WORK_SCHEMA, table.load.split(".")[1].strip("`"))]
+                                             WORK_SCHEMA, load.split(".")[1].strip("`"))]
                 last = len(group.offsets) - 1
                 for index, offset in enumerate(group.offsets):
                     events.append(rows_as_write(read_event(handle, offset), fmt, LOAD_TABLE_ID, index == last))
@@ -393,7 +485,7 @@ class ServerUndo(object):
         return results
 
     def apply(self, cursor, group, loaded, on_conflict):
-        """(reverted, [(op, outcome, reason)] of the others) for the loaded group inside the caller's
+        """(reverted, [(op, outcome, reason)] of the others) for the ``loaded`` group inside the caller's
         transaction, or None when it must be done through Python (nothing of it is then left changed).
 
         Write first: while the groups before were clean, an UPDATE's pairs are written straight from the load
@@ -403,14 +495,16 @@ class ServerUndo(object):
         the locking read of the rows the write will leave alone, then the write. After a group with such rows the
         next ones go the careful way until one is clean again, so conflicts spread over every group cost at most
         one extra write each."""
+        if not loaded.changes:
+            return 0, []
         table = self.tables[group.info.name]
         direct = table.direct(group.operation)
         if self.write_first and direct is not None:
-            if guarded_write(cursor, direct.replace("@FIRST@", str(table.first)), loaded, self.integrity_errors):
+            if guarded_write(cursor, _placed(direct, loaded), loaded.changes, self.integrity_errors):
                 self.written_first += 1
-                return loaded, []
+                return loaded.changes, []
             self.write_retries += 1
-        operations = self._fill(cursor, group, table)
+        operations = self._fill(cursor, group, table, loaded)
         if operations is None:
             return None
         statements, _fill = table.plan(group.operation)
@@ -418,20 +512,27 @@ class ServerUndo(object):
         self.write_first = not misses
         expected = operations - len(misses)
         if not guarded_write(cursor, statements.write, expected, self.integrity_errors):
-            self.fallbacks += 1
+            self._refused_writes += 1
             return None
         return expected, self._classified(cursor, group, table, misses, on_conflict)
 
-    def predict(self, cursor, group):
-        """(reverted, [(op, outcome, reason)]) check mode expects for the loaded group: one read, no lock; None
-        when the group must be judged through Python."""
+    def predict(self, cursor, group, loaded):
+        """(reverted, [(op, outcome, reason)]) check mode expects for the ``loaded`` group: one read, no lock;
+        None when the group must be judged through Python."""
+        if not loaded.changes:
+            return 0, []
         table = self.tables[group.info.name]
-        operations = self._fill(cursor, group, table)
+        operations = self._fill(cursor, group, table, loaded)
         if operations is None:
             return None
         statements, _fill = table.plan(group.operation)
         misses = self._misses(cursor, statements, lock=False)
         return operations - len(misses), self._classified(cursor, group, table, misses)
+
+
+def _placed(sql, loaded):
+    """``sql`` with the load table and first image of ``loaded`` in place."""
+    return sql.replace("@LOAD@", loaded.load).replace("@FIRST@", str(loaded.first))
 
 
 def _results(cursor, texts):

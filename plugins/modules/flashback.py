@@ -267,6 +267,7 @@ server_decoding:
       changed by an UPDATE, a row changed twice in one statement, a write that did not match its prediction);
       V(load_errors) the first server errors of refused loads (a MEMORY table full, say), whose groups went the
       same way.
+    - V(second_connection) says whether a second connection loaded the next group while the first wrote.
     - V(groups_written_first) counts groups of an UPDATE undone by one guarded write straight from the loaded
       images; V(write_retries) groups whose write, tried first, left a row alone (a conflict, a row already back):
       it was rolled back and the group was read first and then written.
@@ -301,7 +302,11 @@ from ansible_collections.drkit.mysql.plugins.module_utils.binlog_source import (
     copy_from_server,
     local_paths,
 )
-from ansible_collections.drkit.mysql.plugins.module_utils.connection import connection_argument_spec, server_bool
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import (
+    ConnectionFailure,
+    connection_argument_spec,
+    server_bool,
+)
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_apply import (
     Tally,
     apply_groups,
@@ -329,7 +334,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.flashback_source impor
     reverse_changes,
     select_statements,
 )
-from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
+from ansible_collections.drkit.mysql.plugins.module_utils.server import Server, open_server_or_fail
 
 try:
     from pymysql.err import IntegrityError, MySQLError
@@ -519,15 +524,28 @@ def set_applier(server, infos, result):
     return setter if setter.available else None
 
 
-def server_undo(server, infos, params, result, groups):
+def loader_connection(params, check_mode):
+    """A second connection that loads the next group while the first writes (not in check mode, which writes
+    nothing); None when the server refuses it (max_user_connections, say): loading and writing then take turns."""
+    if check_mode:
+        return None
+    try:
+        return Server.open(params, multi_statements=True)
+    except ConnectionFailure:
+        return None
+
+
+def server_undo(server, infos, params, result, groups, loader=None):
     """The server-decoding path (flashback_server), or None with the reason in the result."""
-    undo = ServerUndo(server.conn, infos, params["columns"], INTEGRITY_ERRORS, SERVER_ERRORS)
+    undo = ServerUndo(server.conn, infos, params["columns"], INTEGRITY_ERRORS, SERVER_ERRORS,
+                      loader.conn if loader is not None else None)
     first = next(iter(groups), None)
     if first is not None:
         undo.setup(first.format, server.dialect.flavor)
     else:
         undo.reason = "no rows event to undo"
-    result["server_decoding"] = dict(available=undo.available, reason=undo.reason)
+    result["server_decoding"] = dict(available=undo.available, reason=undo.reason,
+                                     second_connection=undo.available and undo.loader is not None)
     return undo if undo.available else None
 
 
@@ -548,8 +566,10 @@ def execute(module, server, params, result, ops, infos=(), server_path=None):
     if not wanted:
         result["server_decoding"]["reason"] = "server_decoding is false"
     fresh_or_server_run = progress is None or events_done is not None
+    loader = None
     if server_path is not None and wanted and params["mode"] == "apply" and fresh_or_server_run:
-        undo = server_undo(server, infos, params, result, server_path[0]())
+        loader = loader_connection(params, module.check_mode)
+        undo = server_undo(server, infos, params, result, server_path[0](), loader)
         if undo is None and events_done is not None:
             module.fail_json(msg="This flashback was started with server-side decoding and stopped after %s events; "
                                  "it can only resume the same way, which is not available now (%s). Restore what "
@@ -560,6 +580,8 @@ def execute(module, server, params, result, ops, infos=(), server_path=None):
     finally:
         if undo is not None:
             undo.close()
+        if loader is not None:
+            loader.close()
 
 
 def run_paths(module, server, params, result, ops, infos, progress, undo, server_path, events_done):

@@ -6,8 +6,10 @@ import os
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog_search import Filters
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_plan import TableInfo, plan_ops
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_server import (
+    Loaded,
     ServerUndo,
     TableLoad,
+    _placed,
     file_format,
 )
 from ansible_collections.drkit.mysql.plugins.module_utils.flashback_source import (
@@ -54,10 +56,12 @@ def test_group_size_follows_the_bytes_per_change_seen():
 
 
 def test_update_fill_pairs_images_and_keeps_only_changes():
-    table = TableLoad(POINTS, "`drkit_flashback`.`load_5_0`", "`drkit_flashback`.`swork_0`", list(POINTS.writable))
+    table = TableLoad(POINTS, ["`drkit_flashback`.`load_5_0_0`"], "`drkit_flashback`.`swork_0`",
+                      list(POINTS.writable))
     statements, fill = table.plan("update")
-    assert "JOIN `drkit_flashback`.`load_5_0` a ON a.`drkit_seq` = b.`drkit_seq` + 1" in fill
-    assert "(b.`drkit_seq` - @FIRST@) % 2 = 0 AND (" in fill  # before-images: the first of the group, then every other
+    fill = _placed(fill, Loaded(20, "`drkit_flashback`.`load_5_0_0`", 41))
+    assert "JOIN `drkit_flashback`.`load_5_0_0` a ON a.`drkit_seq` = b.`drkit_seq` + 1" in fill
+    assert "(b.`drkit_seq` - 41) % 2 = 0 AND (" in fill  # before-images: the first of the group, then every other
     assert "NOT (CAST(b.`c2` AS BINARY) <=> CAST(a.`c2` AS BINARY))" in fill
     assert "`kc`" in fill and "b.`c0`" in fill  # the key compared too: a changed key goes through Python
     assert "`b0`" not in fill.split(" SELECT ")[0]  # the key is located by the after-image, never set back
@@ -65,13 +69,13 @@ def test_update_fill_pairs_images_and_keeps_only_changes():
 
 
 def test_insert_and_delete_fills_copy_one_image():
-    table = TableLoad(POINTS, "`l`", "`w`", list(POINTS.writable))
+    table = TableLoad(POINTS, ["`l`"], "`w`", list(POINTS.writable))
     _statements, undo_delete = table.plan("delete")
     assert undo_delete == "INSERT INTO `w` (`seq`, `b0`, `b1`, `b2`, `b3`) SELECT `drkit_seq`, `c0`, `c1`, `c2`, " \
-                          "`c3` FROM `l` WHERE `drkit_seq` >= @FIRST@"
+                          "`c3` FROM @LOAD@ WHERE `drkit_seq` >= @FIRST@"
     _statements, undo_insert = table.plan("insert")
-    assert undo_insert == "INSERT INTO `w` (`seq`, `a0`, `a1`, `a2`, `a3`) SELECT `drkit_seq`, `c0`, `c1`, `c2`, " \
-                          "`c3` FROM `l` WHERE `drkit_seq` >= @FIRST@"
+    assert _placed(undo_insert, Loaded(3, "`l`", 7)) == "INSERT INTO `w` (`seq`, `a0`, `a1`, `a2`, `a3`) SELECT " \
+        "`drkit_seq`, `c0`, `c1`, `c2`, `c3` FROM `l` WHERE `drkit_seq` >= 7"
 
 
 def test_operations_rebuilt_from_work_rows_match_the_python_ones():
@@ -84,14 +88,14 @@ def test_operations_rebuilt_from_work_rows_match_the_python_ones():
     for i in POINTS.writable:
         row["a%d" % i], row["b%d" % i] = after[i], before[i]
         row["f%d" % i] = int(before[i] != after[i])
-    table = TableLoad(POINTS, "`l`", "`w`", list(POINTS.writable))
+    table = TableLoad(POINTS, ["`l`"], "`w`", list(POINTS.writable))
     op = table.op_from_work("update", row, gtid)
     assert (op.kind, op.locate, op.guard, op.restore, op.gtid) == (
         expected.kind, expected.locate, expected.guard, expected.restore, expected.gtid)
 
 
 def test_columns_limit_what_is_set_back_and_checked():
-    table = TableLoad(POINTS, "`l`", "`w`", POINTS.indexes(["points"]))
+    table = TableLoad(POINTS, ["`l`"], "`w`", POINTS.indexes(["points"]))
     statements, fill = table.plan("update")
     assert table.restored == [2] and table.guard == [2] and "`c3`" not in fill
     assert "`price`" not in statements.write
@@ -155,26 +159,27 @@ def test_write_first_while_clean_read_first_after_a_group_with_conflicts(monkeyp
     """A clean group costs one write straight from the load table; one with a row left alone is written again the
     careful way (work table, locking read, write), and so is the next group, until a group is clean again."""
     undo = ServerUndo(None, [POINTS])
-    undo.tables[POINTS.name] = table = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [1, 2, 3])
+    undo.tables[POINTS.name] = TableLoad(POINTS, ["`drkit_flashback`.`load`"], "`drkit_flashback`.`swork_0`",
+                                         [1, 2, 3])
     monkeypatch.setattr(undo, "_classified", lambda cursor, group, table, misses, on_conflict=None: sorted(misses))
-    monkeypatch.setattr(undo, "_fill", lambda cursor, group, table: cursor.log.append("fill") or 10)
+    monkeypatch.setattr(undo, "_fill", lambda cursor, group, table, loaded: cursor.log.append("fill") or 10)
     group = type("Group", (), dict(info=POINTS, operation="update", gtid="0-1-5"))()
     miss = dict(seq=7, found=1, same=0, already=0)
-    table.first = 41
+    ten = Loaded(10, "`drkit_flashback`.`load`", 41)
     cursor = ScriptedCursor(writes=[10, 9, 9, 9, 10, 10], reads=[[miss], [dict(miss, seq=3)], []])
-    assert undo.apply(cursor, group, 10, "skip") == (10, [])  # clean: one write
-    assert undo.apply(cursor, group, 10, "skip") == (9, [7])  # 9 of 10: rolled back, read, written again
-    assert undo.apply(cursor, group, 10, "skip") == (9, [3])  # read first (the group before was not clean)
-    assert undo.apply(cursor, group, 10, "skip") == (10, [])  # read first, clean: the next one writes first
-    assert undo.apply(cursor, group, 10, "skip") == (10, [])
+    assert undo.apply(cursor, group, ten, "skip") == (10, [])  # clean: one write
+    assert undo.apply(cursor, group, ten, "skip") == (9, [7])  # 9 of 10: rolled back, read, written again
+    assert undo.apply(cursor, group, ten, "skip") == (9, [3])  # read first (the group before was not clean)
+    assert undo.apply(cursor, group, ten, "skip") == (10, [])  # read first, clean: the next one writes first
+    assert undo.apply(cursor, group, ten, "skip") == (10, [])
     assert cursor.log == ["direct", "direct", "rollback", "fill", "read", "write", "fill", "read", "write", "fill",
                           "read", "write", "direct"]
     assert undo.write_retries == 1 and undo.written_first == 2 and undo.fallbacks == 0
 
 
 def test_direct_write_only_for_updates_that_set_back_every_column():
-    every = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [0, 1, 2, 3])
-    direct = every.direct("update")
+    every = TableLoad(POINTS, ["`drkit_flashback`.`load`"], "`drkit_flashback`.`swork_0`", [0, 1, 2, 3])
+    direct = _placed(every.direct("update"), Loaded(10, "`drkit_flashback`.`load`", 41))
     assert direct.startswith("UPDATE `drkit_flashback`.`load` b STRAIGHT_JOIN `drkit_flashback`.`load` a ON "
                              "a.`drkit_seq` = b.`drkit_seq` + 1 STRAIGHT_JOIN `drk`.`points` t ON t.`id` = a.`c0`")
     assert "SET t.`user` = b.`c1`, t.`points` = b.`c2`, t.`price` = b.`c3`" in direct
@@ -182,5 +187,43 @@ def test_direct_write_only_for_updates_that_set_back_every_column():
     assert "AND CAST(b.`c0` AS BINARY) <=> CAST(a.`c0` AS BINARY) AND" in direct
     assert direct.endswith("t.`user` <=> a.`c1` AND t.`points` <=> a.`c2` AND t.`price` <=> a.`c3`")
     assert every.direct("delete") is None and every.direct("insert") is None
-    points_only = TableLoad(POINTS, "`drkit_flashback`.`load`", "`drkit_flashback`.`swork_0`", [2])
+    points_only = TableLoad(POINTS, ["`drkit_flashback`.`load`"], "`drkit_flashback`.`swork_0`", [2])
     assert points_only.direct("update") is None  # a pair may change only price: only the fill can count
+
+
+def test_with_a_loader_the_next_group_is_loaded_while_this_one_is_written(monkeypatch):
+    """Groups come back in order; each is loaded on the second connection into the other load table, and the
+    next load is under way while the caller holds a group. A load's error comes out with its group."""
+    import threading
+
+    undo = ServerUndo("writer", [POINTS], loader="loader")
+    undo.available = True
+    undo.tables[POINTS.name] = None
+    started, release = [], threading.Event()
+
+    def load(group, conn=None, slot=0):
+        started.append((group.n, conn, slot))
+        if group.n == 1:
+            release.wait(5)  # group 1 loads while group 0 is with the caller
+        if group.n == 3:
+            raise OSError("binlog gone")
+        return Loaded(group.n, "slot%d" % slot, 1)
+
+    monkeypatch.setattr(undo, "load", load)
+    grouped = [type("Group", (), dict(info=POINTS, n=n))() for n in range(4)]
+    walk = undo.loaded(grouped)
+    group, loaded = next(walk)
+    assert (group.n, loaded.load) == (0, "slot0")
+    for _wait in range(100):
+        if len(started) == 2:
+            break
+        threading.Event().wait(0.01)
+    assert started == [(0, "loader", 0), (1, "loader", 1)]  # group 1 under way while group 0 is held
+    release.set()
+    assert [(g.n, l.load) for g, l in [next(walk), next(walk)]] == [(1, "slot1"), (2, "slot0")]
+    try:
+        next(walk)
+    except OSError as exc:
+        assert "binlog gone" in str(exc)
+    else:
+        raise AssertionError("the load error was swallowed")
