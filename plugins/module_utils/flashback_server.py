@@ -7,14 +7,16 @@ UPDATE. Here the server does that part. Per group of rows events of one statemen
 changes):
 
 1. *Load*, outside any transaction and with the session's binlog off (``sql_log_bin = 0``: nothing of it
-   reaches the binlog or the replicas): the load table is emptied, the group's events, re-addressed to it
-   (``binlog_rewrite``), are replayed with one ``BINLOG`` statement, and one ``INSERT ... SELECT`` fills the
-   work table of ``flashback_set`` from it: an UPDATE's images paired by their numbers (2k-1 before, 2k after),
-   only the changes that set back a chosen column. A row key seen twice in a group (a statement that changed
-   a row twice) or a key changed by an UPDATE sends the group to Python.
-2. *Undo*, in the batch's transaction with the binlog on: ``flashback_set``'s own locking read and guarded
-   write (the same statements, so the same guard and conflict rules); the rows the read found changed, gone or
-   taken are read back from the work table and classified like every other conflict.
+   reaches the binlog or the replicas): the load table is emptied and the group's events, re-addressed to it
+   (``binlog_rewrite``), are replayed with one ``BINLOG`` statement. With a second connection (``loader``) this
+   is done for the next group while the first connection writes this one.
+2. *Undo*, in the batch's transaction with the binlog on. An UPDATE is written first straight from the load
+   table's image pairs (2k-1 before, 2k after; ``TableLoad.direct``): when that changes a row for every pair the
+   group is done. Otherwise (and for DELETE/INSERT undos, and with ``columns``) the careful way: one
+   ``INSERT ... SELECT`` fills the work table of ``flashback_set`` (only the changes that set back a chosen
+   column; a row key seen twice or a key changed by an UPDATE sends the group to Python), then that module's own
+   locking read and guarded write (the same statements, so the same guard and conflict rules); the rows the read
+   found changed, gone or taken are read back from the work table and classified like every other conflict.
 
 A group the server path cannot take (a key changed by the UPDATE, a row twice, an event it cannot re-address,
 a write that does not change exactly the predicted rows) goes back to the Python decoder, in the same
@@ -53,6 +55,8 @@ LOAD_TABLE_ID = 0xFFFF01  # the id our Table_map gives the load table; it only l
 UNDO_KIND = dict(update="update", delete="insert", insert="delete")  # binlog operation -> reverse statement
 MISSES_READ = 1000  # work-table rows read back per statement for the rows the write left alone
 HEAP_BYTES = 256 << 20  # per MEMORY scratch table; a group that does not fit goes through Python
+# Types whose equality is their identity (no collation, no -0.0): a key of these needs no binary compare.
+_EXACT_TYPE = re.compile(r"^((tiny|small|medium|big)?int|decimal|date|datetime|timestamp|time|year)\b", re.I)
 _LOAD_NAME = re.compile(r"^load_(\d+)_\d+(?:_\d+)?$")
 
 
@@ -139,7 +143,8 @@ class TableLoad(object):
         if operation != "update" or set(self.restored) != set(i for i in info.writable if i not in keyed):
             return None
         join = " AND ".join("t.%s = a.`c%d`" % (quote(info.columns[i]), i) for i in info.key)
-        same_key = " AND ".join("CAST(b.`c%d` AS BINARY) <=> CAST(a.`c%d` AS BINARY)" % (i, i) for i in info.key)
+        same_key = " AND ".join(("b.`c{0}` <=> a.`c{0}`" if _EXACT_TYPE.match(info.types[i]) else
+                                 "CAST(b.`c{0}` AS BINARY) <=> CAST(a.`c{0}` AS BINARY)").format(i) for i in info.key)
         guard = " AND ".join("t.%s <=> a.`c%d`" % (quote(info.columns[i]), i) for i in self.guard) or "1"
         sets = ", ".join("t.%s = b.`c%d`" % (quote(info.columns[i]), i) for i in self.restored)
         return ("UPDATE %s b STRAIGHT_JOIN %s a ON a.`drkit_seq` = b.`drkit_seq` + 1 STRAIGHT_JOIN %s t ON %s "  # noqa: S608 - quoted identifiers

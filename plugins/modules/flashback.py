@@ -29,11 +29,13 @@ description:
     first. Tables without a key, C(UPDATE)s that changed the key, chunks the server refuses as a whole (unique or
     foreign keys that need the row order) and servers whose C(binlog_format) is not C(ROW) are undone row by row
     (RV(apply_paths) counts each path).
-  - On MariaDB, with O(server_decoding), the server itself decodes the row images (2-3x faster than decoding them in
+  - On MariaDB, with O(server_decoding), the server itself decodes the row images (4-5x faster than decoding them in
     Python on a 200k-row C(UPDATE)) - the events are re-addressed to a load table in C(drkit_flashback) and replayed
-    with a C(BINLOG) statement while the session's binlog is off (nothing of it replicates), then the same work
-    table, locking read and guarded write as above undo them, one transaction per group of about O(batch_size)
-    changes of one statement.
+    with a C(BINLOG) statement while the session's binlog is off (nothing of it replicates; a second connection
+    loads the next group while the first writes), then one transaction per group of about O(batch_size) changes of
+    one statement undoes them - an C(UPDATE) first with one guarded write straight from the loaded image pairs, and
+    when that leaves a row alone (or for other statements) with the same work table, locking read and guarded
+    write as above.
     This needs the C(BINLOG REPLAY) and C(BINLOG ADMIN) privileges (or C(SUPER)) and C(CREATE), C(DROP) on
     C(drkit_flashback); without them, on MySQL, and for groups it cannot take, the images are decoded in Python
     (RV(server_decoding) says why).

@@ -184,7 +184,10 @@ def test_direct_write_only_for_updates_that_set_back_every_column():
                              "a.`drkit_seq` = b.`drkit_seq` + 1 STRAIGHT_JOIN `drk`.`points` t ON t.`id` = a.`c0`")
     assert "SET t.`user` = b.`c1`, t.`points` = b.`c2`, t.`price` = b.`c3`" in direct
     # The key unchanged by the UPDATE, and the row still the after-image in every column the undo sets back.
-    assert "AND CAST(b.`c0` AS BINARY) <=> CAST(a.`c0` AS BINARY) AND" in direct
+    assert "AND b.`c0` <=> a.`c0` AND" in direct  # an INT key: equal is identical
+    named = TableInfo("drk", "named", ["name", "n"], key=[0], key_name="PRIMARY", types=[TYPES[1], TYPES[0]])
+    by_name = TableLoad(named, ["`l`"], "`w`", [0, 1]).direct("update")
+    assert "CAST(b.`c0` AS BINARY) <=> CAST(a.`c0` AS BINARY)" in by_name  # 'a' = 'A' under the collation
     assert direct.endswith("t.`user` <=> a.`c1` AND t.`points` <=> a.`c2` AND t.`price` <=> a.`c3`")
     assert every.direct("delete") is None and every.direct("insert") is None
     points_only = TableLoad(POINTS, ["`drkit_flashback`.`load`"], "`drkit_flashback`.`swork_0`", [2])
@@ -220,7 +223,7 @@ def test_with_a_loader_the_next_group_is_loaded_while_this_one_is_written(monkey
         threading.Event().wait(0.01)
     assert started == [(0, "loader", 0), (1, "loader", 1)]  # group 1 under way while group 0 is held
     release.set()
-    assert [(g.n, l.load) for g, l in [next(walk), next(walk)]] == [(1, "slot1"), (2, "slot0")]
+    assert [(g.n, done.load) for g, done in [next(walk), next(walk)]] == [(1, "slot1"), (2, "slot0")]
     try:
         next(walk)
     except OSError as exc:
