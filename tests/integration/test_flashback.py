@@ -253,6 +253,7 @@ def test_set_based_undo_keeps_conflicts_and_replicates(lab, server_decoding):
         # Clean UPDATE groups go by the write alone; the ones with rows 10, 20 and 3000 are written again the
         # careful way (and the DELETE/INSERT groups always go that way).
         assert done["server_decoding"]["groups_written_first"] >= 1, done["server_decoding"]
+        assert done["server_decoding"]["second_connection"] is True, done["server_decoding"]
         assert done["server_decoding"]["write_retries"] >= 1, done["server_decoding"]
     conflicts = sorted((c["key"]["id"], c["operation"], c["reason"]) for c in done["conflict_rows"])
     # Rows 10 and 20 were changed twice by the incident: both undos are conflicts.
@@ -313,3 +314,29 @@ def test_server_decoded_undo_stopped_half_way_resumes_after_its_last_batch(lab):
     assert sql("db-replica", "SELECT MASTER_GTID_WAIT('%s', 60)" % pos) == [["0"]]
     assert sql("db-replica", "CHECKSUM TABLE drk_fb3.pts")[0][1] == before
     sql("db-primary", "DROP DATABASE IF EXISTS drk_fb3")
+
+
+def test_an_account_allowed_one_connection_loads_and_writes_in_turn(lab):
+    """The second connection (the next group loaded while this one is written) is refused by
+    MAX_USER_CONNECTIONS 1: the same undo runs on the one connection, all rows back, none lost."""
+    sql("db-primary", "DROP DATABASE IF EXISTS drk_fb4; CREATE DATABASE drk_fb4; "
+                      "CREATE TABLE drk_fb4.pts (id INT PRIMARY KEY, points INT NOT NULL); "
+                      "INSERT INTO drk_fb4.pts SELECT seq, seq FROM drk_fb4.seq_1_to_3000; "
+                      "CREATE OR REPLACE USER 'drk_fb_one'@'127.0.0.1' IDENTIFIED BY 'one-connection-only' "
+                      "WITH MAX_USER_CONNECTIONS 1; GRANT ALL PRIVILEGES ON *.* TO 'drk_fb_one'@'127.0.0.1'")
+    before = checksum("drk_fb4.pts")
+    [[gtid]] = sql("db-primary", "UPDATE drk_fb4.pts SET points = 0; SELECT @@last_gtid")
+    current = sql("db-primary", "SHOW MASTER STATUS")[0][0]
+    # The files read where they are (from_server would need a second connection for the copy).
+    args = admin_args("db-primary", login_user="drk_fb_one", login_password="one-connection-only",
+                      path=os.path.join(LAB_ROOT, "db-primary", "binlog"), files=[current], gtids=[gtid],
+                      batch_size=500)
+    try:
+        done = run_module("flashback", args)
+        assert not done.get("failed"), done
+        decoding = done["server_decoding"]
+        assert decoding["available"] and decoding["second_connection"] is False, decoding
+        assert done["rows_reverted"] == 3000 and decoding["groups_written_first"] >= 1, done
+        assert checksum("drk_fb4.pts") == before
+    finally:
+        sql("db-primary", "DROP USER IF EXISTS 'drk_fb_one'@'127.0.0.1'; DROP DATABASE IF EXISTS drk_fb4")
