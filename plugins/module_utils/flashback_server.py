@@ -312,8 +312,8 @@ class ServerUndo(object):
         tables."""
         try:
             self._collect()
-        except BaseException:  # pylint: disable=broad-except - the error that stopped the run is the one to report
-            pass
+        except BaseException:  # pylint: disable=broad-except
+            pass  # the error that stopped the run is the one to report
         if not self.tables:
             return
         with self.conn.cursor() as cursor:

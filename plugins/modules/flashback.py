@@ -271,7 +271,7 @@ server_decoding:
       same way.
     - V(second_connection) says whether a second connection loaded the next group while the first wrote.
     - V(groups_written_first) counts groups of an UPDATE undone by one guarded write straight from the loaded
-      images; V(write_retries) groups whose write, tried first, left a row alone (a conflict, a row already back):
+      images; V(write_retries) groups whose write, tried first, left a row alone (a conflict, a row already back) -
       it was rolled back and the group was read first and then written.
   returned: always
   type: dict
