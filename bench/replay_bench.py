@@ -29,6 +29,7 @@ import json
 import os
 import secrets
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -212,9 +213,7 @@ class Bench(object):
             speed = round(steps["baseline"]["seconds"] / steps["drkit"]["seconds"], 3)
             log("run %d (%s first): drkit speed / baseline speed %.3fx" % (number + 1, order[0], speed))
             runs.append(dict(order=order, steps=steps, drkit_speed_vs_baseline=speed))
-        speeds = sorted(r["drkit_speed_vs_baseline"] for r in runs)
-        median = speeds[len(speeds) // 2] if len(speeds) % 2 else round(
-            (speeds[len(speeds) // 2 - 1] + speeds[len(speeds) // 2]) / 2, 3)
+        median = round(statistics.median(r["drkit_speed_vs_baseline"] for r in runs), 3)
         total = round(sum(r["steps"]["baseline"]["seconds"] for r in runs) /
                       sum(r["steps"]["drkit"]["seconds"] for r in runs), 3)
         ok = all(s["ok"] for r in runs for s in r["steps"].values())

@@ -90,6 +90,7 @@ class TableLoad(object):
         self.guard = [i for i in chosen if i not in key]
         self.next_seq = dict((name, 1) for name in self.loads)
         self._plans = {}
+        self._directs = {}
 
     def template(self, operation):
         """A value-less Op of the reverse kind: what ``flashback_set.Statements`` builds its SQL from."""
@@ -131,6 +132,12 @@ class TableLoad(object):
             load)
 
     def direct(self, operation):
+        """``_direct`` of ``operation``, built once (it is asked for every group)."""
+        if operation not in self._directs:
+            self._directs[operation] = self._direct(operation)
+        return self._directs[operation]
+
+    def _direct(self, operation):
         """The guarded UPDATE straight from the load table's image pairs (no work table), or None when the
         careful way is the only one: not an UPDATE, or ``columns`` leaves a column out (then a pair may change
         nothing the undo sets back, and only the fill knows how many changes there are).

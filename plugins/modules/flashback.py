@@ -526,10 +526,11 @@ def set_applier(server, infos, result):
     return setter if setter.available else None
 
 
-def loader_connection(params, check_mode):
+def loader_connection(server, params, check_mode):
     """A second connection that loads the next group while the first writes (not in check mode, which writes
-    nothing); None when the server refuses it (max_user_connections, say): loading and writing then take turns."""
-    if check_mode:
+    nothing, nor on MySQL, where the server path is not used); None when the server refuses it
+    (max_user_connections, say): loading and writing then take turns."""
+    if check_mode or server.dialect.flavor != "mariadb":
         return None
     try:
         return Server.open(params, multi_statements=True)
@@ -570,7 +571,7 @@ def execute(module, server, params, result, ops, infos=(), server_path=None):
     fresh_or_server_run = progress is None or events_done is not None
     loader = None
     if server_path is not None and wanted and params["mode"] == "apply" and fresh_or_server_run:
-        loader = loader_connection(params, module.check_mode)
+        loader = loader_connection(server, params, module.check_mode)
         undo = server_undo(server, infos, params, result, server_path[0](), loader)
         if undo is None and events_done is not None:
             module.fail_json(msg="This flashback was started with server-side decoding and stopped after %s events; "
