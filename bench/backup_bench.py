@@ -223,8 +223,9 @@ def measured(argv, env=None, stdin=None, stdout=None, input_bytes=None, cwd=None
 # ------------------------------------------------------------------ servers
 
 class Server(object):
-    def __init__(self, root, name, port, server_id):
+    def __init__(self, root, name, port, server_id, extra=()):
         self.name = name
+        self.extra = list(extra)  # more my.cnf lines, for one bench's servers
         self.port = port
         self.server_id = server_id
         self.base = Path(root) / name
@@ -256,8 +257,7 @@ class Server(object):
             "sync_binlog=0",
             "max_allowed_packet=256M",
             "skip-name-resolve",
-            "",
-        ]))
+        ] + self.extra + [""]))
 
     def install(self):
         self.write_cnf()

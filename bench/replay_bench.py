@@ -102,8 +102,11 @@ class Bench(object):
         self.root.mkdir(parents=True, exist_ok=True)
         os.chmod(self.root, 0o700)
         self.source = Server(self.root, "source", PORTS["source"], 1)
-        self.targets = [Server(self.root, "target_a", PORTS["target_a"], 2),
-                        Server(self.root, "target_b", PORTS["target_b"], 3)]
+        # log_slave_updates as on a replica or a failover candidate (lab, MHA/orchestrator setups): a replay
+        # through the SQL thread is binlogged like the client's; the client pipe does not depend on it.
+        extra = ["log_slave_updates=ON"]
+        self.targets = [Server(self.root, "target_a", PORTS["target_a"], 2, extra),
+                        Server(self.root, "target_b", PORTS["target_b"], 3, extra)]
         self.binlogs = self.root / "binlogs"
         self.password = secrets.token_hex(12)
 
@@ -168,7 +171,8 @@ class Bench(object):
         record = run_module("ansible_collections.drkit.mysql.plugins.modules.binlog_replay", args, module_env())
         result = record.pop("result")
         record["module_result"] = dict((k, result.get(k)) for k in ("msg", "count", "gtid_mode", "replay_ms",
-                                                                    "before", "after", "start_position", "stop"))
+                                                                    "before", "after", "start_position", "stop",
+                                                                    "engine", "engine_reason", "commands"))
         record["err"] = (record.get("err") or "")[-1500:]
         record.pop("out", None)
         return record

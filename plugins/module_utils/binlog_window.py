@@ -190,7 +190,9 @@ def plan_window(paths, start_state, stop=None, skip_gtids=(), tables=None, datab
     offset in the last of them of the first transaction left out, or None), ``count`` (transactions that
     will be applied), ``listed`` (the first of them: gtid, time, tables), ``skipped`` (skip_gtids found),
     ``filtered`` (transactions of other tables, left out), ``first_gtid``/``last_gtid``, ``expected_state``
-    (per domain, the newest applied seq), ``archive_end`` (GTID state where the files end), ``stop_found``.
+    (per domain, the newest applied seq), ``archive_end`` (GTID state where the files end), ``stop_found``,
+    ``ranges`` (the applied transactions as byte ranges, [path, start, end], neighbours merged: what a relay log
+    of exactly the window is cut from) and ``server_ids`` (the server ids in their GTIDs).
     Raises WindowError (nothing applied) for a gap, a stop point before the start or not in the files.
     """
     stop = stop or Stop()
@@ -232,7 +234,7 @@ def plan_window(paths, start_state, stop=None, skip_gtids=(), tables=None, datab
 
     plan = dict(files=[], stop_offset=None, count=0, listed=[], skipped=[], filtered=0, first_gtid=None,
                 last_gtid=None, expected_state={}, archive_end="", stop_found=False, last_time=None,
-                first_time=None)
+                first_time=None, ranges=[], server_ids=set())
     state = dict(file=None, index=None)
 
     def on_transaction(trx):
@@ -266,6 +268,8 @@ def plan_window(paths, start_state, stop=None, skip_gtids=(), tables=None, datab
                                       % (trx["gtid"], format_time(trx["timestamp"]), text.split(None, 1)[0].upper(),
                                          trx["gtid"]))
             plan["count"] += 1
+            _add_range(plan["ranges"], paths[state["index"]], trx["offset"], trx["end"])
+            plan["server_ids"].add(trx["server_id"])
             plan["first_gtid"] = plan["first_gtid"] or trx["gtid"]
             plan["first_time"] = plan["first_time"] or trx["timestamp"]
             plan["last_gtid"] = trx["gtid"]
@@ -333,6 +337,14 @@ def plan_window(paths, start_state, stop=None, skip_gtids=(), tables=None, datab
     for key in ("first_time", "last_time"):
         plan[key] = format_time(plan[key]) if plan[key] else None
     return plan
+
+
+def _add_range(ranges, path, start, end):
+    """Append [path, start, end), merged with the last range when it ends where this one starts."""
+    if ranges and ranges[-1][0] == path and ranges[-1][2] == start:
+        ranges[-1][2] = end
+    else:
+        ranges.append([path, start, end])
 
 
 def state_at(path, position, reader=read_binlog):
