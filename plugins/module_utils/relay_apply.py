@@ -37,9 +37,6 @@ from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid
 
 CONNECTION = "drkit_replay"  # the replication connection drkit owns for the length of one replay
 SPACE_MARGIN = 64 << 20  # bytes left free in the relay directory besides the files
-# Below this many bytes of events the client pipe is as fast: the SQL thread's setup (two CHANGE MASTER, a RESET,
-# polling) costs about what it saves.
-AUTO_MIN_BYTES = 1 << 20
 _SIZE = struct.Struct("<I")
 VARIABLES = ("server_id", "log_bin", "log_slave_updates", "slave_skip_errors", "slave_exec_mode",
              "slave_ddl_exec_mode", "datadir",
@@ -156,6 +153,8 @@ class RelayApply(object):
     """One replay through the SQL thread: ``prepare`` (None or the reason it cannot), ``run``, ``close``."""
 
     def __init__(self, server, plan, poll=0.1, clock=time.time, sleep=time.sleep):
+        """``poll``: the longest wait between two looks at the SQL thread (the first ones are shorter: a small
+        window is applied in milliseconds)."""
         self.server = server
         self.plan = plan
         self.poll = poll
@@ -171,11 +170,8 @@ class RelayApply(object):
         self.total_bytes = sum(end - start for _p, start, end in plan["ranges"])
 
     # -- preparing -------------------------------------------------------------------------------------------
-    def check(self, auto=False):
-        """What can be known without changing anything (check mode): None, or why the SQL thread cannot be used
-        (with ``auto``, also a window too small to gain from it)."""
-        if auto and self.total_bytes < AUTO_MIN_BYTES:
-            return "the window is small (%d KB): the client pipe is as fast" % (self.total_bytes >> 10)
+    def check(self):
+        """What can be known without changing anything (check mode): None, or why the SQL thread cannot be used."""
         try:
             self._channels = self.server.rows("SHOW ALL SLAVES STATUS")
             self._variables = self.server.variables(VARIABLES)
@@ -183,9 +179,9 @@ class RelayApply(object):
             return "the account may not read the server's replication status (%s)" % _reason(exc)
         return unsuitable(self._variables, self._channels, self.plan["server_ids"])
 
-    def prepare(self, auto=False):
+    def prepare(self):
         """Create the connection and its relay files. Returns None, or why not (nothing applied, nothing left)."""
-        reason = self.check(auto)
+        reason = self.check()
         if reason:
             return reason
         channels, variables = self._channels, self._variables
@@ -247,7 +243,16 @@ class RelayApply(object):
         self.index_path = index_path
         self.created = True
         self._change_master(self.files[0][0])
+        self._settings(variables)
         return None
+
+    def _settings(self, variables):
+        """One thread, in order; DDL as strict as the client's (set back by close)."""
+        self.server.execute("SET GLOBAL %s.slave_parallel_mode = 'none'" % CONNECTION)
+        mode = (variables.get("slave_ddl_exec_mode") or "STRICT").upper()
+        if mode != "STRICT":
+            self.server.execute("SET GLOBAL slave_ddl_exec_mode = 'STRICT'")
+            self.ddl_mode = mode
 
     # -- applying --------------------------------------------------------------------------------------------
     def run(self, progress=None):
@@ -261,13 +266,9 @@ class RelayApply(object):
 
     def _run(self, progress):
         expected = self.plan["expected_state"]
-        mode = (self._variables.get("slave_ddl_exec_mode") or "STRICT").upper()
-        if mode != "STRICT":
-            self.server.execute("SET GLOBAL slave_ddl_exec_mode = 'STRICT'")
-            self.ddl_mode = mode
-        self.server.execute("SET GLOBAL %s.slave_parallel_mode = 'none'" % CONNECTION)  # one thread, in order
         self.server.execute("START SLAVE '%s' SQL_THREAD" % CONNECTION)
         idle_since = None
+        wait = min(0.005, self.poll)
         while True:
             status = self._status()
             position = self.server.variables(["gtid_slave_pos"]).get("gtid_slave_pos", "")
@@ -287,7 +288,8 @@ class RelayApply(object):
                 if self.clock() - idle_since > 10:
                     raise RelayApplyError("the SQL thread read every relay log file but the server is at %s, short "
                                           "of %s" % (position, expected))
-            self.sleep(self.poll)
+            self.sleep(wait)
+            wait = min(wait * 2, self.poll)
         if progress is not None:
             progress.sent = progress.total
             progress.last_gtid = self.plan["last_gtid"]

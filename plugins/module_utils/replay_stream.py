@@ -243,8 +243,12 @@ def run_pipeline(binlog_argv, client_argv, workdir, stream_filter=None, progress
         client = subprocess.Popen(client_argv, stdin=binlog.stdout, stdout=subprocess.DEVNULL, stderr=client_err)
         binlog.stdout.close()  # the client holds the read end; mariadb-binlog gets SIGPIPE if the client stops
         files = [a for a in binlog_argv[1:] if not a.startswith("-") and os.path.isfile(a)]
-        while client.poll() is None:
-            time.sleep(0.2)
+        while True:
+            try:
+                client.wait(timeout=0.2)  # returns as soon as the client ends (a sleep here cost up to 0.2 s)
+                break
+            except subprocess.TimeoutExpired:
+                pass
             if progress is not None and progress.due():
                 fraction = read_fraction(binlog.pid, files)
                 if fraction is not None:

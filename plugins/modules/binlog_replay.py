@@ -34,8 +34,7 @@ description:
     files. It reads the events as they are instead of as base64 text, about 2x faster. It is only used when the
     result is the same as the client's - the server binlogs replicated transactions (C(log_slave_updates)) if it
     binlogs at all, no transaction carries its own server_id, C(slave_skip_errors) is OFF and C(slave_exec_mode)
-    STRICT, no replication runs on it, its data directory is on this host, the window holds 1 MB or more -
-    otherwise the client pipe is used and RV(engine_reason) says why. For the replay C(slave_ddl_exec_mode) is
+    STRICT, no replication runs on it, its data directory is on this host - otherwise the client pipe is used and RV(engine_reason) says why. For the replay C(slave_ddl_exec_mode) is
     STRICT (a table in the way stops it, as it stops the client), then set back. The SQL thread also records the
     applied GTIDs in C(gtid_slave_pos)."
   - O(progress_file) gets a line every O(progress_interval) seconds (transactions sent, rate, time left).
@@ -571,8 +570,7 @@ def sql_thread_or_reason(module, server, plan, mode, partial, result):
         reason = "a replay of chosen tables, into another schema or with new GTIDs goes through the client"
     else:
         applier = RelayApply(server, plan)
-        auto = wanted == "auto"
-        reason = applier.check(auto) if module.check_mode else applier.prepare(auto)
+        reason = applier.check() if module.check_mode else applier.prepare()
         if not reason:
             return applier, None
     if wanted == "sql_thread":

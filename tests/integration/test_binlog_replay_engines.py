@@ -43,8 +43,9 @@ class Server(object):
             time.sleep(0.05)
 
     def sql(self, statement):
-        proc = subprocess.run(["mariadb", "--no-defaults", "--default-character-set=utf8mb4", "--socket=%s" % self.socket,
-                               "-N", "--batch", "-e", statement], capture_output=True, text=True, timeout=120, check=False)
+        client = ["mariadb", "--no-defaults", "--default-character-set=utf8mb4", "--socket=%s" % self.socket]
+        proc = subprocess.run(client + ["-N", "--batch", "-e", statement], capture_output=True, text=True,
+                              timeout=120, check=False)
         assert proc.returncode == 0, proc.stderr
         return [line.split("\t") for line in proc.stdout.splitlines()]
 

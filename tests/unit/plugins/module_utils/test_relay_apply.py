@@ -169,7 +169,8 @@ def prepared(server, expected="0-1-30"):
     applier.files = [("r-%s.000001" % CONNECTION, 500), ("r-%s.000002" % CONNECTION, 500)]
     applier.directory = "/nonexistent"
     applier.created = True
-    applier._variables = dict(VARIABLES)
+    # DDL strict (the server's default IDEMPOTENT would turn CREATE TABLE into CREATE OR REPLACE), one thread.
+    applier._settings(dict(VARIABLES))
     return applier
 
 
@@ -184,10 +185,8 @@ def test_the_sql_thread_runs_until_the_expected_gtids_with_progress_from_the_rel
     applier = prepared(server)
     progress = Counted(30)
     applier.run(progress)
-    # DDL strict (the server's default IDEMPOTENT would turn CREATE TABLE into CREATE OR REPLACE), one thread.
-    assert server.executed == ["SET GLOBAL slave_ddl_exec_mode = 'STRICT'",
-                               "SET GLOBAL drkit_replay.slave_parallel_mode = 'none'",
-                               "START SLAVE 'drkit_replay' SQL_THREAD"]
+    assert server.executed == ["SET GLOBAL drkit_replay.slave_parallel_mode = 'none'",
+                               "SET GLOBAL slave_ddl_exec_mode = 'STRICT'", "START SLAVE 'drkit_replay' SQL_THREAD"]
     assert progress.ticks == 3 and progress.sent == 30 and progress.last_gtid == "0-1-30"
     assert applier.bytes_done(running(2, 250)) == 750
     applier.close()
