@@ -131,7 +131,7 @@ def write_relay_files(ranges, directory, stem, owner=None):
 
 def _copy(source, out, remaining):
     while remaining > 0:
-        chunk = source.read(min(remaining, 8 << 20))
+        chunk = source.read(min(remaining, 1 << 20))
         if not chunk:
             raise ValueError("%s ended early" % source.name)
         out.write(chunk)

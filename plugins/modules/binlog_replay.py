@@ -31,12 +31,13 @@ description:
   - "O(engine=auto) (the default) applies a whole-server keep-mode replay with the server's own replication SQL
     thread when the server runs on this host: the planned transactions are written as the relay log of a
     replication connection of drkit's own (C(drkit_replay)), applied, and the connection is removed with its
-    files. It reads the events as they are instead of as base64 text, about 2x faster. It is only used when the
-    result is the same as the client's - the server binlogs replicated transactions (C(log_slave_updates)) if it
-    binlogs at all, no transaction carries its own server_id, C(slave_skip_errors) is OFF and C(slave_exec_mode)
-    STRICT, no replication runs on it, its data directory is on this host - otherwise the client pipe is used and RV(engine_reason) says why. For the replay C(slave_ddl_exec_mode) is
-    STRICT (a table in the way stops it, as it stops the client), then set back. The SQL thread also records the
-    applied GTIDs in C(gtid_slave_pos)."
+    files. It reads the events as they are instead of as base64 text: 1.7x the client's speed on the project's
+    replay bench. It is only used when the result is the same as the client's - the server binlogs replicated
+    transactions (C(log_slave_updates)) if it binlogs at all, no transaction carries its own server_id,
+    C(slave_skip_errors) is OFF and C(slave_exec_mode) STRICT, no replication runs on it, its data directory is on
+    this host - otherwise the client pipe is used and RV(engine_reason) says why. For the replay
+    C(slave_ddl_exec_mode) is STRICT (a table in the way stops it, as it stops the client), then set back. The SQL
+    thread also records the applied GTIDs in C(gtid_slave_pos)."
   - O(progress_file) gets a line every O(progress_interval) seconds (transactions sent, rate, time left).
   - Credentials go to the client in a temporary option file (mode 0600), never on a command line.
   - MariaDB only (GTID positions, the offline reader); a MySQL server is refused. The MySQL C(mysqlbinlog)
