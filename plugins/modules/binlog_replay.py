@@ -9,8 +9,9 @@ short_description: Apply binlog files to a MariaDB server up to a point in time,
 version_added: 0.2.0
 description:
   - Runs on the host that holds the binlog files (the binlog archive, or a server's own binlog directory) and
-    applies them to the server named by the connection options with C(mariadb-binlog | mariadb), streamed
-    (nothing is held whole in memory or written to disk).
+    applies them to the server named by the connection options, with C(mariadb-binlog | mariadb) streamed (nothing
+    is held whole in memory or written to disk) or, where that server runs on this host, with its own SQL thread
+    (O(engine); the window is written once as relay log files, removed as they are applied).
   - "Starts after the server's own GTID position (the catch-up of a failover candidate), or after a backup's
     consistent point (O(start_from)), O(start_gtid) or O(start_file)/O(start_position). Stops after O(stop_gtid),
     just before O(stop_before_gtid) (the bad transaction), before O(stop_datetime), at O(stop_position), or at the

@@ -57,6 +57,10 @@ def test_a_drill_matches_the_replica_and_a_failed_one_still_cleans_up_and_extend
     assert report["comparison"][0].startswith("6 table(s) match")
     # The app wrote between the backup and the drill: those transactions came from the archive.
     assert report["results"]["replay"]["count"] > 0
+    # ... applied by the scratch server's own SQL thread (log_slave_updates in its my.cnf), which left nothing behind
+    # (the scratch server is removed; its report says how).
+    assert report["results"]["replay"]["engine"] == "sql_thread", report["results"]["replay"]
+    assert any(line.endswith("(by the scratch server's own SQL thread)") for line in report["plan"])
     assert report["validation"]["failed"] == 0 and report["validation"]["total"] >= 5
     assert_left_as_it_was()
     # Start and end notifications (Slack-style {"text": ...}) with the RTO and the report.

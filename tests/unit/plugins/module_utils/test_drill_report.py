@@ -69,3 +69,13 @@ def test_the_page_shows_the_drill_figures_and_the_trend_with_this_drill():
     assert "<polyline" in page and page.count("<circle") == 2
     alone = build_drill_report(drill(), [], validation(), history=[])["html"]
     assert "no trend yet" in alone
+
+
+def test_the_plan_says_how_the_archive_was_replayed():
+    def replay_line(**replay):
+        plan = build_drill_report(drill(replay=replay), [], validation(), history=[])["markdown"]
+        return [line for line in plan.splitlines() if "Binlog archive replayed" in line][0]
+
+    assert replay_line(count=120, engine="sql_thread").endswith("(by the scratch server's own SQL thread)")
+    assert replay_line(count=120, engine="client").endswith("(by mariadb-binlog | mariadb)")
+    assert replay_line(count=120).endswith("the position db-dr was held at")
