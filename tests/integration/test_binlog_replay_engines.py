@@ -5,54 +5,20 @@ leaves no replication connection or relay file behind, and a re-run resumes; whe
 the client's result, auto takes the client and a forced sql_thread is refused with nothing applied."""
 import os
 import shutil
-import subprocess
-import time
 
 import pytest
 
 from helpers import LAB_PORT_BASE, run_module
+from scratch_server import ScratchServer
 
 SOURCE_PORT = LAB_PORT_BASE + 82
 TABLES = "rt.items, rt.nokey, rt.late"
 
 
-class Server(object):
+class Server(ScratchServer):
     def __init__(self, base, port, server_id, *options):
-        self.base, self.port, self.server_id, self.options = base, port, server_id, list(options)
-        self.socket = str(base / "s.sock")
-        self.datadir = base / "data"
-        self.proc = None
-
-    def start(self):
-        self.base.mkdir()
-        common = ["--no-defaults", "--user=root", "--datadir=%s" % self.datadir, "--innodb-log-file-size=16M"]
-        subprocess.run(["mariadb-install-db"] + common + ["--auth-root-authentication-method=socket"],
-                       check=True, capture_output=True, timeout=120)
-        self.proc = subprocess.Popen(
-            ["mariadbd"] + common + [
-                "--port=%d" % self.port, "--bind-address=127.0.0.1", "--socket=%s" % self.socket,
-                "--pid-file=%s" % (self.base / "s.pid"), "--log-error=%s" % (self.base / "error.log"),
-                "--innodb-buffer-pool-size=32M", "--skip-name-resolve", "--server-id=%d" % self.server_id,
-                "--log-bin=%s" % (self.datadir / "bin"), "--binlog-format=ROW", "--gtid-strict-mode=1",
-                "--character-set-server=utf8mb4"] + self.options,
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 60
-        while not os.path.exists(self.socket):
-            assert self.proc.poll() is None, open(self.base / "error.log").read()[-2000:]
-            assert time.monotonic() < deadline, "mariadbd on port %d did not start" % self.port
-            time.sleep(0.05)
-
-    def sql(self, statement):
-        client = ["mariadb", "--no-defaults", "--default-character-set=utf8mb4", "--socket=%s" % self.socket]
-        proc = subprocess.run(client + ["-N", "--batch", "-e", statement], capture_output=True, text=True,
-                              timeout=120, check=False)
-        assert proc.returncode == 0, proc.stderr
-        return [line.split("\t") for line in proc.stdout.splitlines()]
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
+        ScratchServer.__init__(self, base, port, server_id, options=["--character-set-server=utf8mb4"] + list(options),
+                               buffer_pool="32M")
 
     def args(self, binlogs, **extra):
         return dict(login_unix_socket=self.socket, login_user="root", path=str(binlogs), **extra)

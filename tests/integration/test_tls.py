@@ -9,12 +9,12 @@ certificate), ``tls_repl`` REQUIRE SSL for replication (``tls_admin`` manages th
 import os
 import shutil
 import subprocess
-import time
 
 import pymysql
 import pytest
 
 from helpers import LAB_PORT_BASE, ProcessWatch, run_module
+from scratch_server import ScratchServer
 
 PORT = LAB_PORT_BASE + 80
 REPLICA_PORT = LAB_PORT_BASE + 81
@@ -45,43 +45,11 @@ def make_pki(directory):
         "ca.pem", "server.pem", "server.key", "client.pem", "client.key", "other-ca.pem"))
 
 
-class TlsServer(object):
+class TlsServer(ScratchServer):
     def __init__(self, base, port, server_id, pki):
-        self.base, self.port, self.server_id, self.pki = base, port, server_id, pki
-        self.socket = str(base / "s.sock")
-        self.proc = None
-
-    def start(self):
-        self.base.mkdir()
-        datadir = str(self.base / "data")
-        common = ["--no-defaults", "--user=root", "--datadir=%s" % datadir, "--innodb-log-file-size=8M"]
-        subprocess.run(["mariadb-install-db"] + common + ["--auth-root-authentication-method=socket"],
-                       check=True, capture_output=True, timeout=120)
-        self.proc = subprocess.Popen(
-            ["mariadbd"] + common + [
-                "--port=%d" % self.port, "--bind-address=127.0.0.1,127.0.0.2", "--socket=%s" % self.socket,
-                "--pid-file=%s" % (self.base / "s.pid"), "--log-error=%s" % (self.base / "error.log"),
-                "--innodb-buffer-pool-size=16M", "--skip-name-resolve", "--server-id=%d" % self.server_id,
-                "--log-bin=%s" % (self.base / "data" / "bin"), "--binlog-format=ROW", "--gtid-strict-mode=1",
-                "--ssl-ca=%s" % self.pki["ca.pem"], "--ssl-cert=%s" % self.pki["server.pem"],
-                "--ssl-key=%s" % self.pki["server.key"]],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
-        deadline = time.monotonic() + 30
-        while not os.path.exists(self.socket):
-            assert self.proc.poll() is None, open(self.base / "error.log").read()[-2000:]
-            assert time.monotonic() < deadline, "mariadbd on port %d did not start" % self.port
-            time.sleep(0.05)
-
-    def sql(self, statement):
-        proc = subprocess.run(["mariadb", "--no-defaults", "--socket=%s" % self.socket, "-N", "--batch",
-                               "-e", statement], capture_output=True, text=True, timeout=60, check=False)
-        assert proc.returncode == 0, proc.stderr
-        return [line.split("\t") for line in proc.stdout.splitlines()]
-
-    def stop(self):
-        if self.proc is not None and self.proc.poll() is None:
-            self.proc.terminate()
-            self.proc.wait(timeout=60)
+        ScratchServer.__init__(self, base, port, server_id, bind_address="127.0.0.1,127.0.0.2", options=[
+            "--ssl-ca=%s" % pki["ca.pem"], "--ssl-cert=%s" % pki["server.pem"], "--ssl-key=%s" % pki["server.key"]])
+        self.pki = pki
 
 
 @pytest.fixture(scope="module")
