@@ -7,12 +7,14 @@ In one run, on the bench's own MariaDB servers (not the lab):
    DECIMAL and a DATETIME(6), ``rb.orders`` with a VARCHAR(200), ``rb.events`` with JSON and a BLOB), plus 2,000
    small single-row transactions per 50 rounds (the OLTP tail); the binlog files are copied to a directory of their
    own;
-2. two fresh, identical targets (ports 3861 and 3862, same settings, no data, an empty GTID position) replay them:
-   the baseline ``mariadb-binlog FILES | mariadb`` into one, ``drkit.mysql.binlog_replay`` (run as Ansible runs a
-   module: ``python -m`` with ANSIBLE_MODULE_ARGS on stdin; ``path`` = the directory, keep mode, from the target's
-   own GTID position) into the other, with only that target running (the source and the other target are
-   stopped); ``--runs N`` makes N such pairs, the order alternating (``--drkit-first``: drkit first in the first),
-   and the ratio judged is their median (the figures move +-20 % with the machine's load, run by run);
+2. two fresh, identical targets (ports 3861 and 3862, same settings with ``log_slave_updates=ON``, no data, an
+   empty GTID position) replay them: the baseline ``mariadb-binlog FILES | mariadb`` into one,
+   ``drkit.mysql.binlog_replay`` (run as Ansible runs a module: ``python -m`` with ANSIBLE_MODULE_ARGS on stdin;
+   ``path`` = the directory, keep mode, from the target's own GTID position; ``engine: auto``, which takes the
+   target's own SQL thread here, as the result's ``engine`` says) into the other, with only that target running
+   (the source and the other target are stopped); ``--runs N`` makes N such pairs, the order alternating
+   (``--drkit-first``: drkit first in the first), and the ratio judged is their median (the figures move +-20 %
+   with the machine's load, run by run);
 3. CHECKSUM TABLE of the three tables on the source and both targets must be equal, and both targets end at the
    source's GTID position.
 
