@@ -70,9 +70,22 @@ def unsuitable(variables, channels, server_ids):
     for row in channels:
         name = row.get("Connection_name") or "the default connection"
         if row.get("Slave_IO_Running") == "Yes" or row.get("Slave_SQL_Running") == "Yes":
-            if name == CONNECTION:
-                return "another drkit replay (replication connection %s) is running on it" % CONNECTION
             return "replication (%s) is running on it" % name
+    return None
+
+
+def replay_running(server):
+    """Why no replay may start now - drkit's own SQL thread is still applying an earlier replay's relay log (a
+    module run that was killed) - or None. Neither engine may run beside it: both would apply the same
+    transactions."""
+    try:
+        rows = server.rows("SHOW SLAVE '%s' STATUS" % CONNECTION)
+    except Exception:  # no such connection (the usual case), or no right to look
+        return None
+    if rows and rows[0].get("Slave_SQL_Running") == "Yes":
+        return ("drkit's replication connection '%s' is still applying an earlier replay (a run that was stopped); "
+                "let it finish, then remove it with STOP SLAVE '%s'; RESET SLAVE '%s' ALL (and set "
+                "slave_ddl_exec_mode back if it was IDEMPOTENT)" % (CONNECTION, CONNECTION, CONNECTION))
     return None
 
 

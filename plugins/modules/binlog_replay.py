@@ -301,7 +301,11 @@ from ansible_collections.drkit.mysql.plugins.module_utils.gtid import GtidError,
 from ansible_collections.drkit.mysql.plugins.module_utils.manifest import MANIFEST_NAME, ManifestError, load
 from ansible_collections.drkit.mysql.plugins.module_utils.option_file import client_options, private_option_file
 from ansible_collections.drkit.mysql.plugins.module_utils.promotion import Promotion
-from ansible_collections.drkit.mysql.plugins.module_utils.relay_apply import RelayApply, RelayApplyError
+from ansible_collections.drkit.mysql.plugins.module_utils.relay_apply import (
+    RelayApply,
+    RelayApplyError,
+    replay_running,
+)
 from ansible_collections.drkit.mysql.plugins.module_utils.replay_stream import Progress, ReplayFilter, run_pipeline
 from ansible_collections.drkit.mysql.plugins.module_utils.server import open_server_or_fail
 
@@ -473,6 +477,9 @@ def run(module):
         if not server.dialect.is_mariadb:
             module.fail_json(msg="binlog_replay supports MariaDB only (GTID positions); %s runs %s."
                              % (server.target, server.version), **result)
+        busy = replay_running(server)
+        if busy:
+            module.fail_json(msg="Not replaying into %s: %s. Nothing was applied." % (server.target, busy), **result)
         before, slave_pos = current_position(server)
         result["before"] = before
         start_state = inputs["start_state"] if inputs["start_state"] is not None else state_from_gtid(before)

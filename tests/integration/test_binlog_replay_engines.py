@@ -126,9 +126,26 @@ def test_a_failing_transaction_stops_the_sql_thread_and_a_rerun_resumes(servers,
         assert target.sql("SELECT @@slave_ddl_exec_mode") == [["IDEMPOTENT"]]
         assert target.sql("SELECT COUNT(*) FROM rt.items") == [["7900"]]  # what came before it is committed
         target.sql("SET SESSION sql_log_bin = 0; DROP TABLE rt.late")
+        # A stopped drkit_replay connection (a killed run's, once its SQL thread was stopped): the re-run removes it.
+        target.sql("CHANGE MASTER 'drkit_replay' TO MASTER_HOST = 'killed.invalid', MASTER_USE_GTID = no")
         resumed = run_module("binlog_replay", target.args(binlogs, engine="sql_thread", **window))
         assert not resumed.get("failed"), resumed.get("msg")
         assert target.checksums() == servers["applier"].checksums()
         assert target.leftovers() == ([], [])
     finally:
         target.stop()
+
+
+def test_a_replay_left_running_by_a_killed_run_blocks_both_engines_until_removed(servers):
+    applier, binlogs = servers["applier"], servers["binlogs"]
+    # What a killed run leaves: drkit's connection with its SQL thread still running.
+    applier.sql("CHANGE MASTER 'drkit_replay' TO MASTER_HOST = 'killed.invalid', MASTER_USE_GTID = no; "
+                "START SLAVE 'drkit_replay' SQL_THREAD")
+    try:
+        for engine in ("client", "auto"):
+            result = run_module("binlog_replay", applier.args(binlogs, engine=engine))
+            assert result.get("failed") and "still applying an earlier replay" in result["msg"], result.get("msg")
+            assert "Nothing was applied" in result["msg"]
+    finally:
+        applier.sql("STOP SLAVE 'drkit_replay'; RESET SLAVE 'drkit_replay' ALL")
+    assert applier.leftovers() == ([], [])

@@ -11,6 +11,7 @@ from ansible_collections.drkit.mysql.plugins.module_utils.relay_apply import (
     RelayApplyError,
     reached,
     relay_names,
+    replay_running,
     unsuitable,
     with_connection_suffix,
     write_relay_files,
@@ -87,8 +88,6 @@ VARIABLES = dict(server_id="2", log_bin="ON", log_slave_updates="ON", slave_skip
     ({"slave_exec_mode": "IDEMPOTENT"}, [], {1}, "slave_exec_mode is IDEMPOTENT"),
     ({}, [{"Connection_name": "", "Slave_IO_Running": "Yes", "Slave_SQL_Running": "Yes"}], {1},
      "replication (the default connection) is running"),
-    ({}, [{"Connection_name": CONNECTION, "Slave_IO_Running": "No", "Slave_SQL_Running": "Yes"}], {1},
-     "another drkit replay"),
     ({}, [{"Connection_name": "", "Slave_IO_Running": "No", "Slave_SQL_Running": "No"}], {1}, None),
 ])
 def test_when_the_sql_thread_would_not_give_the_clients_result(change, channels, server_ids, words):
@@ -232,3 +231,22 @@ def test_a_server_on_another_host_is_left_as_it_was():
     assert reason == "the server's data directory (/nonexistent/data/) is not on this host"
     assert server.executed[0].startswith("CHANGE MASTER 'drkit_replay' TO MASTER_HOST = %s")
     assert server.executed[-1] == "RESET SLAVE 'drkit_replay' ALL"
+
+
+class Listing(object):
+    def __init__(self, rows=None, error=None):
+        self.answer, self.error = rows, error
+
+    def rows(self, sql, params=None):
+        assert sql == "SHOW SLAVE 'drkit_replay' STATUS"
+        if self.error:
+            raise self.error
+        return self.answer
+
+
+def test_a_replay_still_applied_by_a_killed_runs_sql_thread_blocks_both_engines():
+    words = replay_running(Listing([dict(Slave_SQL_Running="Yes")]))
+    assert "still applying an earlier replay" in words and "RESET SLAVE 'drkit_replay' ALL" in words
+    assert replay_running(Listing([dict(Slave_SQL_Running="No")])) is None  # a leftover prepare() removes
+    assert replay_running(Listing(error=RuntimeError("(1617, \"There is no master connection 'drkit_replay'\")"))) \
+        is None
