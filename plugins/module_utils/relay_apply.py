@@ -198,6 +198,8 @@ class RelayApply(object):
         if reason:
             return reason
         channels, variables = self._channels, self._variables
+        if not os.path.isdir(variables.get("datadir") or ""):  # the usual remote case, seen without touching it
+            return self._remote(variables)
         if any(row.get("Connection_name") == CONNECTION for row in channels):
             self._reset()  # a stopped leftover of an interrupted replay: its files are drkit's own
         try:
@@ -230,9 +232,9 @@ class RelayApply(object):
         index = variables.get("relay_log_index")
         index_path = (with_connection_suffix(index) if index and index != "NULL"
                       else os.path.join(self.directory, self.stem + ".index"))
-        if not _holds(info_path, self.token) or not os.path.isfile(index_path):
+        if not _holds(info_path, self.token) or not os.path.isfile(index_path):  # a directory of the same name
             self.close()
-            return "the server's data directory (%s) is not on this host" % (datadir or "unknown")
+            return self._remote(variables)
         with open(index_path) as handle:
             first = handle.readline().strip()
         prefix = first[:len(first) - len(os.path.basename(first))]  # the server's own spelling ("./" or a path)
@@ -258,6 +260,10 @@ class RelayApply(object):
         self._change_master(self.files[0][0])
         self._settings(variables)
         return None
+
+    @staticmethod
+    def _remote(variables):
+        return "the server's data directory (%s) is not on this host" % (variables.get("datadir") or "unknown")
 
     def _settings(self, variables):
         """One thread, in order; DDL as strict as the client's (set back by close)."""

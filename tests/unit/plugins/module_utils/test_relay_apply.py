@@ -224,11 +224,18 @@ class Refusing(ScriptedServer):
                     master_info_file="master.info")
 
 
-def test_a_server_on_another_host_is_left_as_it_was():
+def test_a_server_on_another_host_is_left_as_it_was(tmp_path):
     server = Refusing()
     applier = RelayApply(server, dict(ranges=[], expected_state="0-1-1", server_ids={1}))
-    reason = applier.prepare()
-    assert reason == "the server's data directory (/nonexistent/data/) is not on this host"
+    # Its data directory does not exist here: nothing is asked of it.
+    assert applier.prepare() == "the server's data directory (/nonexistent/data/) is not on this host"
+    assert server.executed == []
+    # A directory of the same name here, but not the server's: the token it writes is not found, so the connection
+    # made to find out is removed again.
+    server.variables = lambda names: dict(VARIABLES, datadir=str(tmp_path), relay_log_basename="",
+                                          relay_log_index="", master_info_file="master.info")
+    applier = RelayApply(server, dict(ranges=[], expected_state="0-1-1", server_ids={1}))
+    assert applier.prepare() == "the server's data directory (%s) is not on this host" % tmp_path
     assert server.executed[0].startswith("CHANGE MASTER 'drkit_replay' TO MASTER_HOST = %s")
     assert server.executed[-1] == "RESET SLAVE 'drkit_replay' ALL"
 
