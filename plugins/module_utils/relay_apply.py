@@ -4,10 +4,11 @@
 
 ``mariadb-binlog | mariadb`` turns every row event into base64 text, the client parses it and the server
 decodes it again; the SQL thread reads the events as they are. On the bench's 199 MB of row events that is
-2.2x less wall time. The window planned by binlog_window.py (its byte ranges: exactly the transactions to
-apply, skip_gtids and the stop point already left out) is written as relay log files of a MariaDB
-replication connection of drkit's own (``drkit_replay``, multi-source, never started as an I/O thread), the
-SQL thread applies them, and the connection is removed with its files.
+1.7x the client's speed (2.2x on a server that does not binlog what it applies). The window planned by
+binlog_window.py (its byte ranges: exactly the transactions to apply, skip_gtids and the stop point already
+left out) is written as relay log files of a MariaDB replication connection of drkit's own (``drkit_replay``,
+multi-source, never started as an I/O thread), the SQL thread applies them, and the connection is removed with
+its files.
 
 It is only used where it gives the same result as the client:
 
@@ -17,7 +18,8 @@ It is only used where it gives the same result as the client:
 - nothing would skip or soften an error: slave_skip_errors OFF, slave_exec_mode STRICT, and for the length of
   the replay slave_ddl_exec_mode STRICT (its default IDEMPOTENT turns a CREATE TABLE into CREATE OR REPLACE, which
   would silently drop a table in the way where the client stops), set back afterwards;
-- no replication runs on the server (its own SQL thread would interleave with the replay);
+- no replication runs on the server (its own SQL thread would interleave with the replay), and no replication
+  filter is configured for drkit's connection;
 - the server's relay log directory is on this host (proved with a token the server writes there) and this
   process may write it, with room for the files.
 
@@ -39,8 +41,8 @@ CONNECTION = "drkit_replay"  # the replication connection drkit owns for the len
 SPACE_MARGIN = 64 << 20  # bytes left free in the relay directory besides the files
 _SIZE = struct.Struct("<I")
 VARIABLES = ("server_id", "log_bin", "log_slave_updates", "slave_skip_errors", "slave_exec_mode",
-             "slave_ddl_exec_mode", "datadir",
-             "relay_log_basename", "relay_log_index", "master_info_file", "gtid_slave_pos")
+             "slave_ddl_exec_mode", "datadir", "relay_log_basename", "relay_log_index", "master_info_file")
+# Per-connection filters (``drkit_replay.replicate_do_db`` in a my.cnf) would leave transactions out silently.
 FILTERS = ("Replicate_Do_DB", "Replicate_Ignore_DB", "Replicate_Do_Table", "Replicate_Ignore_Table",
            "Replicate_Wild_Do_Table", "Replicate_Wild_Ignore_Table", "Replicate_Rewrite_DB")
 
@@ -223,6 +225,10 @@ class RelayApply(object):
 
     def _place_files(self, variables):
         status = self._status()
+        filters = ["%s=%s" % (name, status[name]) for name in FILTERS if status.get(name)]
+        if filters:
+            self.close()
+            return "replication filters are set for its connection '%s' (%s)" % (CONNECTION, ", ".join(filters))
         self.stem, _number = relay_names(status.get("Relay_Log_File"))
         datadir = variables.get("datadir") or ""
         basename = variables.get("relay_log_basename")

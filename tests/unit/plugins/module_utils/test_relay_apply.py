@@ -257,3 +257,14 @@ def test_a_replay_still_applied_by_a_killed_runs_sql_thread_blocks_both_engines(
     assert replay_running(Listing([dict(Slave_SQL_Running="No")])) is None  # a leftover prepare() removes
     assert replay_running(Listing(error=RuntimeError("(1617, \"There is no master connection 'drkit_replay'\")"))) \
         is None
+
+
+def test_filters_configured_for_drkits_connection_leave_the_server_as_it_was(tmp_path):
+    server = Refusing()
+    server.rows = lambda sql, params=None: [] if sql == "SHOW ALL SLAVES STATUS" else [dict(
+        Relay_Log_File="mysqld-relay-bin-%s.000001" % CONNECTION, Replicate_Do_DB="shop", Replicate_Ignore_DB="")]
+    server.variables = lambda names: dict(VARIABLES, datadir=str(tmp_path), relay_log_basename="",
+                                          relay_log_index="", master_info_file="master.info")
+    applier = RelayApply(server, dict(ranges=[], expected_state="0-1-1", server_ids={1}))
+    assert applier.prepare() == "replication filters are set for its connection 'drkit_replay' (Replicate_Do_DB=shop)"
+    assert server.executed[-1] == "RESET SLAVE 'drkit_replay' ALL"
