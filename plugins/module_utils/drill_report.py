@@ -82,7 +82,8 @@ def build_drill_report(drill, events, validation=None, history=None, finished_at
     return report
 
 
-ENGINES = dict(sql_thread=" (by the scratch server's own SQL thread)", client=" (by mariadb-binlog | mariadb)")
+# How binlog_replay applied the archive (its ``engine``; the drill's own ``engine`` is the backup's).
+REPLAY_WAYS = dict(sql_thread=" (by the scratch server's own SQL thread)", client=" (by mariadb-binlog | mariadb)")
 
 
 def plan_lines(drill):
@@ -91,7 +92,8 @@ def plan_lines(drill):
         "Backup %s (%s), restored by %s into a scratch server on port %s (%s)" % (
             drill.get("backup"), drill.get("engine"), drill.get("method"), scratch.get("port"), scratch.get("datadir")),
         "Binlog archive replayed from the backup's point up to %s, the position %s was held at%s" % (
-            drill.get("gtid") or "-", drill.get("replica"), ENGINES.get((drill.get("replay") or {}).get("engine"), "")),
+            drill.get("gtid") or "-", drill.get("replica"),
+            REPLAY_WAYS.get((drill.get("replay") or {}).get("engine"), "")),
         "Tables compared with %s: %s" % (drill.get("replica"), ", ".join(drill.get("tables") or [])),
         "Scratch server removed at the end: %s" % ("yes" if drill.get("scratch_removed") else "no"),
         "Replication on %s left as it was: %s" % (drill.get("replica"),

@@ -35,7 +35,9 @@ import struct
 import time
 
 from ansible_collections.drkit.mysql.plugins.module_utils.binlog import BINLOG_MAGIC, HEADER_LEN
+from ansible_collections.drkit.mysql.plugins.module_utils.connection import server_bool
 from ansible_collections.drkit.mysql.plugins.module_utils.gtid import parse_gtid_set
+from ansible_collections.drkit.mysql.plugins.module_utils.replica_status import normalize_replica_status
 
 CONNECTION = "drkit_replay"  # the replication connection drkit owns for the length of one replay
 SPACE_MARGIN = 64 << 20  # bytes left free in the relay directory besides the files
@@ -57,7 +59,7 @@ def unsuitable(variables, channels, server_ids):
     ``variables`` are the server's (VARIABLES), ``channels`` its replication connections (SHOW ALL SLAVES
     STATUS rows), ``server_ids`` those of the window's GTIDs.
     """
-    if _on(variables.get("log_bin")) and not _on(variables.get("log_slave_updates")):
+    if server_bool(variables.get("log_bin")) and not server_bool(variables.get("log_slave_updates")):
         return ("the server binlogs but log_slave_updates is OFF, so transactions its SQL thread applies would "
                 "be missing from its binlog and from its replicas")
     own = int(variables.get("server_id") or 0)
@@ -69,10 +71,9 @@ def unsuitable(variables, channels, server_ids):
             variables["slave_skip_errors"])
     if (variables.get("slave_exec_mode") or "STRICT").upper() != "STRICT":
         return "slave_exec_mode is %s, which hides conflicts" % variables["slave_exec_mode"]
-    for row in channels:
-        name = row.get("Connection_name") or "the default connection"
-        if row.get("Slave_IO_Running") == "Yes" or row.get("Slave_SQL_Running") == "Yes":
-            return "replication (%s) is running on it" % name
+    for channel in _normalized(channels):
+        if channel["io_thread_running"] or channel["sql_thread_running"]:
+            return "replication (%s) is running on it" % (channel["channel"] or "the default connection")
     return None
 
 
@@ -84,15 +85,16 @@ def replay_running(server):
         rows = server.rows("SHOW SLAVE '%s' STATUS" % CONNECTION)
     except Exception:  # no such connection (the usual case), or no right to look
         return None
-    if rows and rows[0].get("Slave_SQL_Running") == "Yes":
+    if any(channel["sql_thread_running"] for channel in _normalized(rows)):
         return ("drkit's replication connection '%s' is still applying an earlier replay (a run that was stopped); "
                 "let it finish, then remove it with STOP SLAVE '%s'; RESET SLAVE '%s' ALL (and set "
                 "slave_ddl_exec_mode back if it was IDEMPOTENT)" % (CONNECTION, CONNECTION, CONNECTION))
     return None
 
 
-def _on(value):
-    return str(value or "").upper() in ("ON", "1", "YES")
+def _normalized(rows):
+    """SHOW [ALL] SLAVES STATUS rows as replica_status.py's canonical channels (channel, *_thread_running)."""
+    return [channel for channel in (normalize_replica_status(row) for row in rows or ()) if channel]
 
 
 def relay_names(relay_log_file):
@@ -182,6 +184,7 @@ class RelayApply(object):
         self.index_path = None
         self.created = False
         self.ddl_mode = None  # slave_ddl_exec_mode to set back, when it was changed
+        self._channels, self._variables = [], {}  # what check() read
         self.total_bytes = sum(end - start for _p, start, end in plan["ranges"])
 
     # -- preparing -------------------------------------------------------------------------------------------
@@ -202,7 +205,7 @@ class RelayApply(object):
         channels, variables = self._channels, self._variables
         if not os.path.isdir(variables.get("datadir") or ""):  # the usual remote case, seen without touching it
             return self._remote(variables)
-        if any(row.get("Connection_name") == CONNECTION for row in channels):
+        if any(channel["channel"] == CONNECTION for channel in _normalized(channels)):
             self._reset()  # a stopped leftover of an interrupted replay: its files are drkit's own
         try:
             self._change_master()

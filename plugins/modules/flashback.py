@@ -530,7 +530,7 @@ def loader_connection(server, params, check_mode):
     """A second connection that loads the next group while the first writes (not in check mode, which writes
     nothing, nor on MySQL, where the server path is not used); None when the server refuses it
     (max_user_connections, say): loading and writing then take turns."""
-    if check_mode or server.dialect.flavor != "mariadb":
+    if check_mode or not server.dialect.is_mariadb:
         return None
     try:
         return Server.open(params, multi_statements=True)
